@@ -1,0 +1,54 @@
+# The verbs people use. `make run` and `make test` set everything up first.
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval telegram-polling review retrain lock clean
+
+setup:
+	@bash bot/setup.sh
+
+index: setup
+	$(PY) -m knowledge_base build
+
+train: setup
+	$(PY) -m bot train
+
+run: index train
+	$(PY) -m bot run
+
+test: index train
+	$(PY) -m pytest
+
+lint: setup
+	.venv/bin/ruff check .
+
+eval-nlu: setup
+	$(PY) -m bot.eval_nlu
+
+eval-retrieval: index
+	$(PY) -m knowledge_base evaluate
+
+bench-retrieval: index
+	$(PY) -m knowledge_base bench
+
+telegram-polling: index train
+	$(PY) -m channels.telegram --polling
+
+review: setup
+	$(PY) -m bot.review
+
+retrain: setup
+	$(PY) -m bot.retrain
+
+# Re-resolve the pinned lock after editing requirements.in (needs network access to the package index).
+lock: setup
+	.venv/bin/pip install -q -r requirements.in
+	(echo "# Full pinned resolution of requirements.in on Python 3.10.13 (pip freeze). Regenerate: make lock"; \
+	 .venv/bin/pip freeze --exclude-editable) > requirements.lock
+
+clean:
+	rm -rf models var reports .pytest_cache

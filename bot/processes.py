@@ -1,0 +1,114 @@
+"""Start, health-check and stop the bot's server processes (used by `bot run` and by the tests)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR, VENV_BIN
+
+DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
+
+
+@dataclass
+class ServerProcess:
+    """A child server process, its health URL and its log file."""
+
+    name: str
+    url: str
+    health_url: str
+    process: subprocess.Popen
+    log_path: Path
+    is_ready: Callable[[bytes], bool] = field(default=lambda body: True)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Block until the health URL answers, or raise with the log tail if the process dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2) as response:
+                    if self.is_ready(response.read()):
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{self.name} not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        """Return the last lines of the process log."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the process group: SIGTERM, then SIGKILL after the timeout."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> tuple[subprocess.Popen, Path]:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log_file.close()
+    return process, log_path
+
+
+def start_action_server(
+    port: int, env: dict[str, str] | None = None, log_dir: Path = VAR_DIR / "logs"
+) -> ServerProcess:
+    """Start the rasa-sdk action server serving the `actions` package."""
+    command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    process, log_path = _spawn("action_server", command, env or {}, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    return ServerProcess("action server", url, f"{url}/health", process, log_path)
+
+
+def start_rasa_server(
+    port: int,
+    model: Path,
+    action_port: int,
+    env: dict[str, str] | None = None,
+    log_dir: Path = VAR_DIR / "logs",
+) -> ServerProcess:
+    """Start the Rasa server with the REST, socket.io and Telegram channels and the HTTP API."""
+    cors = os.environ.get("BOT_CORS_ORIGINS", DEFAULT_CORS_ORIGINS).split()
+    command = [
+        str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(model),
+        "--credentials", str(CREDENTIALS_FILE), "--endpoints", str(ENDPOINTS_FILE),
+        "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors,
+    ]
+    server_env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})}
+    process, log_path = _spawn("rasa_server", command, server_env, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    return ServerProcess(
+        "Rasa server", url, f"{url}/status", process, log_path, is_ready=lambda body: b"model_id" in body
+    )
+
+
+def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,
+                     log_dir: Path = VAR_DIR / "logs") -> ServerProcess:
+    """Start the demo website (widget page) and the staff pages."""
+    command = [sys.executable, "-m", "bot.web", "--port", str(port), "--rasa-url", rasa_url]
+    process, log_path = _spawn("web_server", command, env or {}, log_dir)
+    url = f"http://127.0.0.1:{port}"
+    return ServerProcess("web server", url, f"{url}/healthz", process, log_path)

@@ -1,0 +1,59 @@
+"""Train the Rasa model only when its inputs changed (a stamp on their content hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, TRAINING_DATA_DIR, VENV_BIN
+
+STAMP_FILE = MODELS_DIR / "training-stamp.json"
+
+
+def training_inputs() -> list[Path]:
+    """Every file whose change requires a new model: config, domain, training data and pipeline code."""
+    files = [CONFIG_FILE, DOMAIN_FILE, *sorted(TRAINING_DATA_DIR.rglob("*.yml"))]
+    files += sorted((REPO_ROOT / "nlu").rglob("*.py"))
+    return files
+
+
+def inputs_hash() -> str:
+    """Content hash of the training inputs (paths included, so renames count)."""
+    digest = hashlib.sha256()
+    for path in training_inputs():
+        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def current_model() -> Path | None:
+    """The model trained from the current inputs, if it exists."""
+    if not STAMP_FILE.exists():
+        return None
+    stamp = json.loads(STAMP_FILE.read_text())
+    model = MODELS_DIR / stamp["model"]
+    return model if stamp["inputs_hash"] == inputs_hash() and model.exists() else None
+
+
+def train(force: bool = False) -> Path:
+    """Return an up-to-date model, training one with `rasa train` if the inputs changed."""
+    model = None if force else current_model()
+    if model is not None:
+        print(f"Model is up to date: {model.relative_to(REPO_ROOT)}")
+        return model
+    wanted_hash = inputs_hash()
+    MODELS_DIR.mkdir(exist_ok=True)
+    before = set(MODELS_DIR.glob("*.tar.gz"))
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--config", str(CONFIG_FILE), "--domain", str(DOMAIN_FILE),
+         "--data", str(TRAINING_DATA_DIR), "--out", str(MODELS_DIR), "--force"],
+        cwd=REPO_ROOT, check=True,
+    )
+    new_models = set(MODELS_DIR.glob("*.tar.gz")) - before
+    if not new_models:
+        raise RuntimeError("rasa train finished without writing a model")
+    model = max(new_models, key=lambda path: path.stat().st_mtime)
+    STAMP_FILE.write_text(json.dumps({"inputs_hash": wanted_hash, "model": model.name}))
+    return model
