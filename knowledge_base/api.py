@@ -1,0 +1,205 @@
+"""The knowledge base API used by the actions: search, get, answer and recommend over the program documents."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, Program, load_programs
+from knowledge_base.eligibility import check
+from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
+from knowledge_base.index import ChunkIndex, build, index_dir, open_index
+from knowledge_base.lexical import tokenize
+
+RRF_K = 60
+CANDIDATES = 60
+INELIGIBLE_FACTOR = 0.3
+MODES = ("hybrid", "dense", "lexical")
+TOPICS = {
+    "limit": "한도", "rate": "금리", "period": "기간", "eligibility": "지원대상", "documents": "제출서류",
+    "application": "신청방법", "contact": "문의",
+}
+GUIDE_CATEGORY = "신청안내"
+
+
+@dataclass
+class Hit:
+    """One program found for a query (see CONTRACT.md); `missing` lists profile keys that would decide eligibility."""
+
+    program_id: str
+    title: str
+    score: float
+    source_urls: list[str]
+    as_of: int
+    category: str
+    summary: str
+    key_terms: dict[str, str]
+    eligible: bool | None = None
+    reasons: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the CLI: every field plus `source_url`, the first source."""
+        data = asdict(self)
+        data["source_url"] = self.source_urls[0]
+        return data
+
+
+@dataclass
+class Answer:
+    """A reply about one aspect of a program; `text` already ends with the year and the first source."""
+
+    text: str
+    as_of: int
+    source_urls: list[str]
+
+
+@lru_cache(maxsize=4)
+def _embedder(spec: str) -> Embedder:
+    return create_embedder(spec)
+
+
+def _fingerprint(folder: Path) -> tuple:
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.md")))
+
+
+_LOADED: dict[tuple, tuple[tuple, KnowledgeBase]] = {}
+
+
+class KnowledgeBase:
+    """Program documents with a hybrid (dense + BM25, RRF-fused) chunk index; answers at program level."""
+
+    def __init__(self, programs: list[Program], index: ChunkIndex, embedder: Embedder) -> None:
+        self.programs = {p.program_id: p for p in programs}
+        self.index = index
+        self.embedder = embedder
+
+    @classmethod
+    def load(cls, programs_dir: str | Path | None = None, index_path: str | Path | None = None,
+             embedder: str | None = None, progress: bool = False) -> KnowledgeBase:
+        """Documents + index (built if missing, stale or made with another embedder). Cached per process."""
+        folder = Path(programs_dir or os.environ.get("KB_PROGRAMS_DIR") or DEFAULT_PROGRAMS_DIR)
+        target = index_dir(index_path)
+        spec = embedder_spec(embedder)
+        key = (str(folder.resolve()), str(target.resolve()), spec)
+        stamp = _fingerprint(folder)
+        cached = _LOADED.get(key)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        programs = load_programs(folder)
+        model = _embedder(spec)
+        kb = cls(programs, open_index(programs, model, target, progress=progress), model)
+        _LOADED[key] = (stamp, kb)
+        return kb
+
+    @staticmethod
+    def build(programs_dir: str | Path | None = None, index_path: str | Path | None = None,
+              embedder: str | None = None, progress: bool = True) -> dict[str, Any]:
+        """(Re)build the index incrementally and report what was embedded."""
+        folder = Path(programs_dir or os.environ.get("KB_PROGRAMS_DIR") or DEFAULT_PROGRAMS_DIR)
+        return build(load_programs(folder), _embedder(embedder_spec(embedder)), index_dir(index_path),
+                     progress=progress).as_dict()
+
+    def _ranked(self, ranking: list[tuple[int, float]]) -> list[str]:
+        seen: list[str] = []
+        for row, _ in ranking:
+            pid = self.index.chunks[row].program_id
+            if pid not in seen:
+                seen.append(pid)
+        return seen
+
+    def rank(self, query: str, mode: str = "hybrid", depth: int = CANDIDATES) -> list[tuple[str, float]]:
+        """Programs for the query with fused scores in [0, 1] (1 = first for every method used)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        lists = []
+        if mode in ("hybrid", "dense"):
+            lists.append(self._ranked(self.index.dense_top(self.embedder.embed_query(query), depth)))
+        if mode in ("hybrid", "lexical"):
+            lists.append(self._ranked(self.index.lexical_top(tokenize(query), depth)))
+        fused: dict[str, float] = {}
+        for ranking in lists:
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = len(lists) / (RRF_K + 1)
+        return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
+
+    def _hit(self, program_id: str, score: float, profile: dict[str, Any] | None) -> Hit:
+        program = self.programs[program_id]
+        hit = Hit(program_id=program_id, title=program.title, score=round(score, 4), source_urls=program.source_urls,
+                  as_of=program.as_of, category=program.category, summary=program.summary,
+                  key_terms=dict(program.key_terms))
+        if profile:
+            decision = check(program.eligibility, profile)
+            hit.eligible, hit.reasons, hit.missing = decision.eligible, decision.reasons, decision.missing
+        return hit
+
+    def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        """Best programs for a question; with a profile, programs the company cannot get sink (score x 0.3)."""
+        hits = [self._hit(pid, score, profile) for pid, score in self.rank(query, mode)]
+        if profile:
+            for hit in hits:
+                if hit.eligible is False:
+                    hit.score = round(hit.score * INELIGIBLE_FACTOR, 4)
+            hits.sort(key=lambda h: -h.score)
+        return hits[:top_k]
+
+    def get(self, program_id: str) -> Program:
+        """The program document; KeyError for an unknown id."""
+        return self.programs[program_id]
+
+    def answer(self, program_id: str, topic: str) -> Answer | None:
+        """One aspect of a program (limit, rate, period, eligibility, documents, application, contact) or None."""
+        program = self.programs.get(program_id)
+        if program is None or topic not in TOPICS:
+            return None
+        if topic in ("limit", "rate", "period"):
+            body = f"{program.title} {TOPICS[topic]}: {program.key_terms[topic]}"
+        else:
+            body = f"[{program.title} · {TOPICS[topic]}]\n{program.sections[TOPICS[topic]]}"
+        footer = f"(자료 기준 {program.as_of}년 · 출처: {program.source_urls[0]})"
+        return Answer(text=f"{body}\n{footer}", as_of=program.as_of, source_urls=program.source_urls)
+
+    def recommend(self, profile: dict[str, Any], query: str = "", top_k: int = 3) -> list[Hit]:
+        """Programs for a company profile: eligible ones first (more satisfied conditions first), never ineligible."""
+        text = query.strip() or profile_query(profile)
+        relevance = dict(self.rank(text)) if text else {}
+        hits = []
+        for pid, program in self.programs.items():
+            if program.category == GUIDE_CATEGORY:
+                continue
+            hit = self._hit(pid, relevance.get(pid, 0.0), profile)
+            if hit.eligible is not False:
+                hits.append(hit)
+        matched = {h.program_id: sum(r.endswith("충족") and not r.endswith("미충족") for r in h.reasons) for h in hits}
+        hits.sort(key=lambda h: (-(h.eligible is True) * (1 + matched[h.program_id]), -h.score))
+        return hits[:top_k]
+
+
+def profile_query(profile: dict[str, Any]) -> str:
+    """A search text describing the company, used when recommend() gets no question."""
+    words = []
+    if profile.get("crisis_type"):
+        words.append(f"{profile['crisis_type']} 피해 긴급 자금")
+    change = profile.get("revenue_change")
+    if change is not None and float(change) < 0:
+        words.append("매출 감소 경영 애로")
+    status = profile.get("export_status")
+    if status == "수출예정":
+        words.append("수출 시작 해외 진출")
+    elif status == "수출중":
+        words.append("수출 기업 해외 시장 확대")
+    age = profile.get("business_age")
+    if age is not None:
+        words.append("창업 초기 기업" if float(age) < 7 else "업력 7년 이상 성장 기업")
+    if profile.get("rep_age") is not None and int(profile["rep_age"]) <= 39:
+        words.append("청년 대표 창업")
+    if profile.get("fund_purpose"):
+        words.append(f"{profile['fund_purpose']}자금")
+    if profile.get("industry"):
+        words.append(str(profile["industry"]))
+    return " ".join(words)

