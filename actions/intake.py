@@ -1,0 +1,129 @@
+"""The company intake form: which slots to ask, short free-text answers, skips, validation and corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.korean import direction_particle, object_particle
+from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise, parse_answer
+from actions.tracker_utils import latest_entity, latest_intent, latest_text, previous_slot_value
+
+YOUTH_BUSINESS_AGE = 3
+ANSWER_INTENTS = {"inform", "nlu_fallback", "correct_info"}
+YES_NO_SLOTS = {"export_status"}
+
+
+def youth_in_play(tracker: Tracker) -> bool:
+    """Youth start-up programs apply (business younger than 3 years), so the representative's age matters."""
+    age = normalise("business_age", tracker.get_slot("business_age"))
+    return isinstance(age, float) and age < YOUTH_BUSINESS_AGE
+
+
+def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
+    """The requested slot from a reply without an entity: '모르겠어요' → unknown, '5명' → 5, '네' → 수출중."""
+    if tracker.get_slot("requested_slot") != slot or latest_entity(tracker, slot) is not None:
+        return {}
+    intent = latest_intent(tracker)
+    if intent == "dont_know":
+        return {slot: UNKNOWN}
+    if any(entity.get("entity") in PROFILE_SLOTS for entity in tracker.latest_message.get("entities") or []):
+        return {}
+    if intent in ANSWER_INTENTS or (slot in YES_NO_SLOTS and intent in ("affirm", "deny")):
+        value = parse_answer(slot, latest_text(tracker), intent)
+        if value is not None:
+            return {slot: value}
+    return {}
+
+
+def validate_value(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Normalise a slot value; re-ask when it is not acceptable; confirm when it corrects an earlier value."""
+    clean = normalise(slot, value)
+    label = SLOT_LABELS[slot]
+    if clean is None:
+        dispatcher.utter_message(text=f"말씀하신 {object_particle(label)} 이해하지 못했어요. 한 번 더 알려주시겠어요?")
+        return {slot: None}
+    before = normalise(slot, previous_slot_value(tracker, slot))
+    if before is not None and before != clean:
+        dispatcher.utter_message(
+            text=f"{object_particle(label)} {direction_particle(format_value(slot, clean))} 고쳤어요.")
+    return {slot: clean}
+
+
+class ValidateCompanyProfileForm(FormValidationAction):
+    """Ask only for missing facts (the representative's age only for youth programs), accept skips and fixes."""
+
+    def name(self) -> str:
+        return "validate_company_profile_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        return [slot for slot in domain_slots if slot != "rep_age" or youth_in_play(tracker)]
+
+    async def extract_business_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("business_age", tracker)
+
+    async def extract_industry(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("industry", tracker)
+
+    async def extract_region(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("region", tracker)
+
+    async def extract_employee_count(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("employee_count", tracker)
+
+    async def extract_revenue_change(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("revenue_change", tracker)
+
+    async def extract_export_status(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("export_status", tracker)
+
+    async def extract_fund_purpose(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("fund_purpose", tracker)
+
+    async def extract_rep_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        return extract_answer("rep_age", tracker)
+
+    def validate_business_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        return validate_value("business_age", value, dispatcher, tracker)
+
+    def validate_industry(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        return validate_value("industry", value, dispatcher, tracker)
+
+    def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> dict[str, Any]:
+        return validate_value("region", value, dispatcher, tracker)
+
+    def validate_employee_count(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return validate_value("employee_count", value, dispatcher, tracker)
+
+    def validate_revenue_change(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> dict[str, Any]:
+        return validate_value("revenue_change", value, dispatcher, tracker)
+
+    def validate_export_status(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> dict[str, Any]:
+        return validate_value("export_status", value, dispatcher, tracker)
+
+    def validate_fund_purpose(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        return validate_value("fund_purpose", value, dispatcher, tracker)
+
+    def validate_rep_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> dict[str, Any]:
+        return validate_value("rep_age", value, dispatcher, tracker)

@@ -1,0 +1,287 @@
+"""Program actions: recommendation from the profile, search by message, program detail and program questions,
+the emergency fast track and the application guide — all answered from the knowledge base with year and source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.handover import distress_handoff
+from actions.knowledge import get_kb
+from actions.profile import describe
+from actions.safety import distress_level
+from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
+from knowledge_base import Answer, Hit, KnowledgeBase
+
+GUIDE_CATEGORY = "신청안내"
+GUIDE_QUERY = "중소기업 정책자금 신청 절차 자가진단 상담신청 사전상담 신청 평가 약정 월별 접수"
+SEARCH_HINTS = {
+    "ask_emergency_fund": "긴급경영안정자금",
+    "ask_startup_fund": "창업 혁신창업사업화자금 청년전용창업자금",
+    "ask_market_fund": "신시장진출지원자금 수출 내수기업",
+    "ask_growth_fund": "신성장기반자금 시설 스마트공장 제조현장스마트화",
+    "ask_restart_fund": "재도약지원자금 사업전환 구조개선 재창업",
+    "ask_investment_loan": "투융자복합금융 성장공유형 투자조건부 융자",
+    "ask_training": "연수 교육 과정 재직자 스마트공장 AI 연수원",
+    "ask_job_matching": "일자리 매칭 채용 청년 중장년 인력",
+    "ask_savings_plan": "재직자 우대 저축공제 내일채움공제",
+    "ask_regulation_free_zone": "규제자유특구",
+    "ask_export_support": "수출 지원 수출인큐베이터 고비즈코리아 온라인 수출",
+    "ask_crisis_support": "위기 기업 선제적 자율구조개선 회생 재기 컨설팅 위기극복 알림",
+}
+TOPIC_BY_INTENT = {"ask_eligibility": ["eligibility"], "ask_documents": ["documents"],
+                   "ask_application": ["application"], "ask_contact": ["contact"]}
+TOPIC_BY_TERM = {"한도": "limit", "금리": "rate", "기간": "period"}
+DISASTERS = {"재해", "태풍", "호우", "폭우", "집중호우", "홍수", "침수", "산불", "화재", "지진", "폭설", "한파", "가뭄",
+             "풍수해"}
+TRACK_QUERIES = {
+    "disaster": "재해 피해 재해중소기업 확인증 긴급경영안정자금",
+    "hardship": "일시적 경영애로 매출 감소 거래처 도산 정산 지연 긴급경영안정자금",
+    "tariff": "관세 통상리스크 대응 긴급자금 미국 수출",
+}
+TRACK_BUTTONS = [
+    {"title": "재해 피해(태풍·호우·산불 등)", "payload": render.payload("ask_emergency_fund", crisis_type="재해")},
+    {"title": "매출 급감·거래처 부도", "payload": render.payload("ask_emergency_fund", crisis_type="매출감소")},
+    {"title": "관세 피해", "payload": render.payload("ask_emergency_fund", crisis_type="관세")},
+    {"title": "경영 위기·구조개선", "payload": "/ask_crisis_support"},
+]
+HARDSHIP_DROP = -10
+
+
+def answer_or_none(kb: KnowledgeBase, program_id: str, topic: str) -> Answer | None:
+    """kb.answer, None for an unknown program or topic."""
+    try:
+        return kb.answer(program_id, topic)
+    except KeyError:
+        return None
+
+
+def known_program(kb: KnowledgeBase, program_id: str) -> bool:
+    """True when the knowledge base has a document with this id."""
+    try:
+        kb.get(program_id)
+    except KeyError:
+        return False
+    return True
+
+
+def not_known(subject: str) -> dict[str, Any]:
+    """'확인이 필요합니다' with the counsellor offer — never a guessed number."""
+    return render.message(f"{subject}은(는) 제가 가진 자료로는 확인이 필요합니다. 상담원에게 확인을 요청해 드릴까요?\n"
+                          f"전화 문의: {render.CALL_CENTRE}", [render.HANDOFF_BUTTON, render.NO_THANKS_BUTTON])
+
+
+def recommendation_messages(kb: KnowledgeBase, company: dict[str, Any], query: str) -> tuple[list[dict], list[str]]:
+    """Top 3 programs for a profile with why each fits, one close program left out, and the rating buttons."""
+    hits = kb.recommend(company, query, top_k=3)
+    if not hits:
+        return [render.message(f"말씀하신 조건({describe(company)})에 맞는 지원사업을 자료에서 찾지 못했습니다. "
+                               f"상담원이 직접 확인해 드릴 수 있어요.\n전화 문의: {render.CALL_CENTRE}",
+                               [render.HANDOFF_BUTTON, {"title": "조건 다시 입력", "payload": "/restart"}])], []
+    messages = [render.message(f"말씀하신 조건({describe(company)})에 맞는 지원사업 {len(hits)}개를 골랐어요.")]
+    messages += [render.message(render.hit_text(rank, hit), render.program_buttons(hit.program_id))
+                 for rank, hit in enumerate(hits, start=1)]
+    chosen = {hit.program_id for hit in hits}
+    close = next((hit for hit in kb.search(query or describe(company), top_k=5, profile=company)
+                  if hit.eligible is False and hit.program_id not in chosen), None)
+    closing = "최종 지원 여부는 신청 후 심사로 결정됩니다. 추천이 도움이 되셨나요?"
+    if close:
+        closing = f"{render.excluded_text(close)}\n{closing}"
+    messages.append(render.message(closing, [*render.RATING_BUTTONS, render.HANDOFF_BUTTON]))
+    return messages, [hit.program_id for hit in hits]
+
+
+def search_messages(hits: list[Hit], intro: str) -> list[dict[str, Any]]:
+    """The found programs, each with key terms, source and buttons, then the rating buttons."""
+    messages = [render.message(intro)]
+    messages += [render.message(render.hit_text(rank, hit), render.program_buttons(hit.program_id))
+                 for rank, hit in enumerate(hits, start=1)]
+    messages.append(render.message("궁금한 사업의 '자세히 보기'를 눌러 보세요. 답변이 도움이 되셨나요?",
+                                   [*render.RATING_BUTTONS, render.HANDOFF_BUTTON]))
+    return messages
+
+
+def program_hits(kb: KnowledgeBase, query: str, top_k: int, company: dict[str, Any]) -> list[Hit]:
+    """Search hits without the application-guide documents."""
+    hits = kb.search(query, top_k=top_k + 2, profile=company or None)
+    return [hit for hit in hits if hit.category != GUIDE_CATEGORY][:top_k]
+
+
+def utter_all(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> None:
+    """Send every message."""
+    for item in messages:
+        dispatcher.utter_message(**item)
+
+
+class ActionRecommendPrograms(Action):
+    """Recommend the top 3 programs for the collected company profile."""
+
+    def name(self) -> str:
+        return "action_recommend_programs"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        messages, program_ids = recommendation_messages(get_kb(), profile(tracker), recent_query(tracker))
+        utter_all(dispatcher, messages)
+        return [SlotSet("recommended_programs", program_ids), SlotSet("program", None)]
+
+
+class ActionSearchPrograms(Action):
+    """Search the index with the user's message (plus a topic hint) and show the top programs."""
+
+    def name(self) -> str:
+        return "action_search_programs"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if distress_level(latest_text(tracker)) == 2:
+            return distress_handoff(dispatcher, tracker) or []
+        kb = get_kb()
+        program_id = latest_entity(tracker, "program", "program_id")
+        if program_id and known_program(kb, program_id):
+            return show_program(dispatcher, kb, program_id)
+        query = f"{SEARCH_HINTS.get(latest_intent(tracker) or '', '')} {latest_text(tracker)}".strip()
+        hits = program_hits(kb, query, 3, profile(tracker))
+        if not hits:
+            dispatcher.utter_message(**not_known("문의하신 내용"))
+            return []
+        utter_all(dispatcher, search_messages(hits, "문의하신 내용과 관련된 지원사업이에요."))
+        return [SlotSet("recommended_programs", [hit.program_id for hit in hits]), SlotSet("program", None)]
+
+
+def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id: str) -> list[EventType]:
+    """Send one program in detail and put it in focus."""
+    program = kb.get(program_id)
+    dispatcher.utter_message(**render.message(render.program_text(program), render.detail_buttons(program_id)))
+    dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))
+    return [SlotSet("program", program_id)]
+
+
+class ActionProgramDetail(Action):
+    """Show one program in detail (the 자세히 보기 button)."""
+
+    def name(self) -> str:
+        return "action_program_detail"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        kb = get_kb()
+        program_id = latest_entity(tracker, "program_id", "program") or tracker.get_slot("program")
+        if not program_id or not known_program(kb, program_id):
+            dispatcher.utter_message(**not_known("말씀하신 사업"))
+            return []
+        return show_program(dispatcher, kb, program_id)
+
+
+def focused_program(tracker: Tracker, kb: KnowledgeBase) -> str | None:
+    """The program a question is about: named now, in focus, or the first one recommended."""
+    recommended = tracker.get_slot("recommended_programs") or []
+    for candidate in (latest_entity(tracker, "program", "program_id"), tracker.get_slot("program"),
+                      recommended[0] if recommended else None):
+        if candidate and known_program(kb, candidate):
+            return candidate
+    return None
+
+
+def application_guide(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """The general application path from the guide document, with the call centre."""
+    guide = next((hit for hit in kb.search(GUIDE_QUERY, top_k=10) if hit.category == GUIDE_CATEGORY), None)
+    answer = answer_or_none(kb, guide.program_id, "application") if guide else None
+    if answer is None:
+        return [not_known("신청 절차")]
+    return [render.message(f"{answer.text}\n전화 문의: {render.CALL_CENTRE}",
+                           [{"title": "맞춤 추천 받기", "payload": "/ask_recommendation"}, render.HANDOFF_BUTTON,
+                            *render.RATING_BUTTONS])]
+
+
+class ActionAnswerProgramQuestion(Action):
+    """Answer limit/rate/period, eligibility, documents, application and contact questions from the documents."""
+
+    def name(self) -> str:
+        return "action_answer_program_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        kb = get_kb()
+        intent = latest_intent(tracker) or ""
+        topics = topics_for(intent, latest_entity(tracker, "term_type"))
+        program_id = focused_program(tracker, kb)
+        if program_id is None and intent == "ask_application":
+            utter_all(dispatcher, application_guide(kb))
+            return []
+        if program_id is None and intent == "ask_contact":
+            dispatcher.utter_message(text=f"{render.CALL_CENTRE}로 문의하실 수 있어요.",
+                                     buttons=[render.HANDOFF_BUTTON])
+            return []
+        intro = ""
+        if program_id is None:
+            hits = program_hits(kb, latest_text(tracker), 1, {})
+            if not hits:
+                dispatcher.utter_message(**not_known("문의하신 내용"))
+                return []
+            program_id = hits[0].program_id
+            intro = f"'{hits[0].title}' 기준으로 안내드려요.\n"
+        answers = [answer_or_none(kb, program_id, topic) for topic in topics]
+        if any(answer is None for answer in answers):
+            dispatcher.utter_message(**not_known(f"{kb.get(program_id).title}의 해당 내용"))
+            return [SlotSet("program", program_id)]
+        text = intro + "\n".join(answer.text for answer in answers if answer)
+        unsure = "확인 필요" in text or "확인이 필요" in text
+        buttons = render.detail_buttons(program_id) if not unsure else [render.HANDOFF_BUTTON]
+        if unsure:
+            text += "\n정확한 내용은 확인이 필요합니다. 상담원 연결을 원하시면 아래 버튼을 눌러 주세요."
+        dispatcher.utter_message(text=text, buttons=[*buttons, *render.RATING_BUTTONS])
+        return [SlotSet("program", program_id)]
+
+
+def topics_for(intent: str, term_type: Any) -> list[str]:
+    """Knowledge-base topics a question asks about (all three key terms when ask_terms names none)."""
+    if intent in TOPIC_BY_INTENT:
+        return TOPIC_BY_INTENT[intent]
+    if term_type in TOPIC_BY_TERM:
+        return [TOPIC_BY_TERM[term_type]]
+    return list(render.TERM_LABELS)
+
+
+def emergency_track(crisis_type: str | None, revenue_change: float | None) -> str | None:
+    """disaster | hardship | tariff for the crisis described, None when it is not clear yet."""
+    if crisis_type in DISASTERS:
+        return "disaster"
+    if crisis_type == "관세":
+        return "tariff"
+    if crisis_type or (revenue_change is not None and revenue_change <= HARDSHIP_DROP):
+        return "hardship"
+    return None
+
+
+class ActionEmergencyFastTrack(Action):
+    """Emergency fast track: the right emergency program and how to apply, in one or two turns."""
+
+    def name(self) -> str:
+        return "action_emergency_fast_track"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        level = distress_level(latest_text(tracker))
+        if level == 2:
+            return distress_handoff(dispatcher, tracker) or []
+        kb = get_kb()
+        company = profile(tracker)
+        track = emergency_track(company.get("crisis_type"), company.get("revenue_change"))
+        if track is None:
+            dispatcher.utter_message(text="어떤 어려움을 겪고 계신가요? 상황에 맞는 긴급 지원을 바로 찾아 드릴게요.",
+                                     buttons=TRACK_BUTTONS)
+            return []
+        hits = program_hits(kb, f"{TRACK_QUERIES[track]} {latest_text(tracker)}", 1, company)
+        if not hits:
+            dispatcher.utter_message(**not_known("긴급 지원 내용"))
+            return []
+        hit = hits[0]
+        steps = answer_or_none(kb, hit.program_id, "application")
+        text = "많이 힘드시죠. 도움이 될 방법을 함께 찾아 드릴게요.\n" if level else ""
+        text += f"긴급 지원으로 가장 알맞은 사업을 안내드려요.\n{render.hit_text(1, hit)}"
+        if steps:
+            text += f"\n\n신청 방법\n{steps.text}"
+        text += f"\n급하시면 {render.CALL_CENTRE}로 바로 문의하세요."
+        dispatcher.utter_message(text=text, buttons=[*render.detail_buttons(hit.program_id)[:2],
+                                                     render.HANDOFF_BUTTON, *render.RATING_BUTTONS])
+        return [SlotSet("program", hit.program_id)]

@@ -1,0 +1,115 @@
+"""Korean reply texts and buttons built from knowledge-base hits and programs (every number with year and source)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from actions.profile import SLOT_LABELS
+from knowledge_base import Hit, Program
+
+YEAR = re.compile(r"(19|20)\d{2}")
+TERM_LABELS = {"limit": "한도", "rate": "금리", "period": "기간"}
+TOPIC_LABELS = {**TERM_LABELS, "eligibility": "지원대상", "documents": "제출서류", "application": "신청방법",
+                "contact": "문의처"}
+CALL_CENTRE = ("중소기업 정책자금 전담 콜센터 1811-3655 (2025년 기준, 출처: "
+               "https://mobile.newsis.com/view_amp.html?ar_id=NISX20250718_0003258007)")
+HANDOFF_BUTTON = {"title": "상담원 연결", "payload": "/request_human"}
+NO_THANKS_BUTTON = {"title": "괜찮아요", "payload": "/deny"}
+RATING_BUTTONS = [
+    {"title": "👍 도움이 됐어요", "payload": '/rate_answer{"rating":"up"}'},
+    {"title": "👎 아쉬워요", "payload": '/rate_answer{"rating":"down"}'},
+]
+SECTION_LIMIT = 400
+Button = dict[str, str]
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload that sets an intent and entities without NLU: /intent{"entity":"value"}."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def with_year(text: str, as_of: int) -> str:
+    """The text, with '(YYYY년 기준)' added when it does not already say a year."""
+    return text if YEAR.search(text) else f"{text} ({as_of}년 기준)"
+
+
+def source_line(source_urls: list[str], as_of: int) -> str:
+    """'출처: <first url> (YYYY년 자료)'."""
+    return f"출처: {source_urls[0]} ({as_of}년 자료)" if source_urls else f"({as_of}년 자료, 출처 확인 필요)"
+
+
+def terms_lines(key_terms: dict[str, str], as_of: int) -> list[str]:
+    """Bullet lines for limit, rate and period."""
+    return [f"• {label}: {with_year(key_terms[key], as_of)}" for key, label in TERM_LABELS.items()
+            if key_terms.get(key)]
+
+
+def program_buttons(program_id: str) -> list[Button]:
+    """자세히 보기 / 신청 방법 for one program."""
+    return [{"title": "자세히 보기", "payload": payload("ask_program_detail", program_id=program_id)},
+            {"title": "신청 방법", "payload": payload("ask_application", program=program_id)}]
+
+
+def _verdict_lines(hit: Hit) -> list[str]:
+    met = [reason for reason in hit.reasons if not reason.endswith("미충족")]
+    unmet = [reason for reason in hit.reasons if reason.endswith("미충족")]
+    lines = []
+    if hit.eligible is False:
+        lines.append("✖ 맞지 않는 이유: " + "; ".join(unmet or hit.reasons))
+    elif met:
+        lines.append("✔ 맞는 이유: " + "; ".join(met))
+    else:
+        lines.append("✔ 말씀하신 내용과 관련이 높은 사업입니다.")
+    if hit.missing:
+        lines.append("ℹ 추가로 확인할 정보: " + ", ".join(SLOT_LABELS.get(key, key) for key in hit.missing))
+    return lines
+
+
+def hit_text(rank: int, hit: Hit) -> str:
+    """One recommended program: title, summary, why it fits, key terms with year, source."""
+    lines = [f"{rank}. {hit.title} ({hit.category})"]
+    if hit.summary:
+        lines.append(hit.summary)
+    lines += _verdict_lines(hit)
+    lines += terms_lines(hit.key_terms, hit.as_of)
+    lines.append(source_line(hit.source_urls, hit.as_of))
+    return "\n".join(lines)
+
+
+def excluded_text(hit: Hit) -> str:
+    """Why a close program was left out."""
+    unmet = [reason for reason in hit.reasons if reason.endswith("미충족")] or hit.reasons
+    return f"참고: {hit.title}도 살펴봤지만 {'; '.join(unmet)}이라 제외했어요."
+
+
+def shorten(text: str, limit: int = SECTION_LIMIT) -> str:
+    """The text cut at `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def program_text(program: Program) -> str:
+    """A program in detail: summary, target, key terms with year, source."""
+    lines = [f"[{program.title}]"]
+    if program.summary:
+        lines.append(program.summary)
+    target = program.sections.get("지원대상")
+    if target:
+        lines.append(f"지원대상: {shorten(target)}")
+    lines += terms_lines(program.key_terms, program.as_of)
+    lines.append(source_line(program.source_urls, program.as_of))
+    return "\n".join(lines)
+
+
+def detail_buttons(program_id: str) -> list[Button]:
+    """Follow-up questions about one program plus the counsellor."""
+    return [{"title": "신청 방법", "payload": payload("ask_application", program=program_id)},
+            {"title": "제출서류", "payload": payload("ask_documents", program=program_id)},
+            {"title": "지원대상", "payload": payload("ask_eligibility", program=program_id)},
+            HANDOFF_BUTTON]
+
+
+def message(text: str, buttons: list[Button] | None = None) -> dict[str, Any]:
+    """Keyword arguments for dispatcher.utter_message."""
+    return {"text": text, "buttons": buttons} if buttons else {"text": text}
