@@ -1,0 +1,4 @@
+"""Staff review of logged conversations: review queue, relabelling, export, handoff inbox and analytics.
+
+Owns the `python -m bot.review` CLI and the aiohttp staff pages mounted at /staff by bot/web.py.
+"""
