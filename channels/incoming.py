@@ -1,0 +1,44 @@
+"""The one place every incoming user text passes through before it becomes a Rasa `UserMessage`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_MESSAGE_CHARS = 2000
+"""Longest message handed to the bot; longer ones get a polite request to shorten them."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+EMPTY_REPLY = "메시지가 비어 있어요. 궁금한 점을 글로 적어 주세요."
+TOO_LONG_REPLY = f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS}자 이내로 나누어 보내 주세요."
+NOT_TEXT_REPLY = "글자로 된 메시지만 읽을 수 있어요. 궁금한 점을 글로 적어 주세요."
+ERROR_REPLY = "죄송합니다. 일시적인 오류로 답변하지 못했어요. 잠시 후 다시 시도해 주세요."
+
+
+class RejectedMessage(ValueError):
+    """An incoming message the bot will not read; `reply` is the polite Korean answer to send instead."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.reply = reply
+
+
+def prepare_text(raw: object) -> str:
+    """Validate and normalise one incoming user text (NFC, no control characters, trimmed, bounded).
+
+    Raises RejectedMessage for non-text, empty or overlong input.
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RejectedMessage(NOT_TEXT_REPLY) from error
+    if not isinstance(raw, str):
+        raise RejectedMessage(NOT_TEXT_REPLY)
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", raw)).strip()
+    if not text:
+        raise RejectedMessage(EMPTY_REPLY)
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise RejectedMessage(TOO_LONG_REPLY)
+    return text

@@ -1,0 +1,75 @@
+"""REST channel (`POST /webhooks/rest/webhook`): Rasa's request/response format with strict input checks."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.incoming import RejectedMessage, prepare_text
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_SENDER_CHARS = 128
+
+
+def bad_request(message: str, status: int = 400) -> HTTPResponse:
+    """A JSON error response."""
+    return response.json({"error": message}, status=status)
+
+
+class RestInput(InputChannel):
+    """`{"sender": str, "message": str, "metadata": {...}?}` in, the list of bot messages out."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health check at `/` and the message endpoint at `/webhook`."""
+        webhook = Blueprint("channels_rest_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if len(request.body) > MAX_BODY_BYTES:
+                return bad_request(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+            try:
+                payload = json.loads(request.body)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return bad_request("body must be a JSON object")
+            if not isinstance(payload, dict):
+                return bad_request("body must be a JSON object")
+            sender = payload.get("sender")
+            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+                return bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+            metadata = payload.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                return bad_request("'metadata' must be a JSON object")
+            if not isinstance(payload.get("message"), str):
+                return bad_request("'message' must be a string")
+            try:
+                text = prepare_text(payload["message"])
+            except RejectedMessage as rejected:
+                return response.json([{"recipient_id": sender, "text": rejected.reply}])
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception:
+                logger.exception("REST message from %s failed", sender)
+                return response.json({"error": "the bot failed to answer; try again later"}, status=500)
+            return response.json(collector.messages)
+
+        return webhook

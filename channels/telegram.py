@@ -1,0 +1,480 @@
+"""Telegram channel on python-telegram-bot 22: webhook route on the Rasa server and a polling mode for development.
+
+Configured by environment variables: TELEGRAM_BOT_TOKEN (the channel is on when set), TELEGRAM_WEBHOOK_SECRET
+(required for the webhook), TELEGRAM_API_BASE_URL (python-telegram-bot's `base_url`), TELEGRAM_WEBHOOK_URL
+(optional: setWebhook at start-up). Polling: `python -m channels.telegram --polling` forwards updates from
+getUpdates to the webhook of a running Rasa server, so both modes share one code path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import sys
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import httpx
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction, ChatType, MessageLimit
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from channels.incoming import ERROR_REPLY, RejectedMessage, prepare_text
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MAX_UPDATE_BYTES = 256 * 1024
+MAX_TEXT_UNITS = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 code units
+MAX_CALLBACK_BYTES = 64
+ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query"]
+
+START_PAYLOAD = "/greet"
+HELP_REPLY = (
+    "중소기업 정책자금·지원사업 상담 챗봇입니다. 회사 상황이나 궁금한 점을 글로 적어 주세요.\n"
+    "예: '창업 2년 된 서울 식품 제조업체인데 운전자금이 필요해요'\n/start 로 처음부터 다시 시작할 수 있어요."
+)
+NON_TEXT_REPLY = "사진·스티커·음성·파일은 아직 읽지 못해요. 궁금한 점을 글로 적어 주세요."
+GROUP_REPLY = "상담은 개인 대화(1:1)에서만 할 수 있어요. 봇에게 직접 메시지를 보내 주세요."
+EXPIRED_BUTTON_REPLY = "이 버튼은 만료되었어요. 질문을 글로 다시 적어 주세요."
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """Channel configuration read from the environment."""
+
+    token: str | None
+    secret: str | None
+    base_url: str = DEFAULT_BASE_URL
+    webhook_url: str | None = None
+
+    @classmethod
+    def from_env(cls) -> TelegramSettings:
+        """Read TELEGRAM_* variables; empty values count as unset."""
+        return cls(
+            token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+            secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            base_url=os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
+            webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
+        )
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def with_retry(
+    call: Callable[[], Awaitable[T]], attempts: int = 4, backoff: float = 0.5, max_wait: float = 30.0
+) -> T:
+    """Run a Bot API call, retrying transient errors (RetryAfter, TimedOut, NetworkError) with backoff.
+
+    BadRequest (also a NetworkError subclass) and other Telegram errors are not transient and are raised at once.
+    """
+    delay = backoff
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            if attempt == attempts or wait > max_wait:
+                raise
+        except BadRequest:
+            raise
+        except (TimedOut, NetworkError):
+            if attempt == attempts:
+                raise
+            wait, delay = delay, delay * 2
+        logger.info("Telegram API call failed (attempt %d/%d); retrying in %.1fs", attempt, attempts, wait)
+        await asyncio.sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
+    """Split text into chunks of at most `limit` UTF-16 code units, preferring paragraph, line and word breaks."""
+
+    def units(part: str) -> int:
+        return len(part.encode("utf-16-le")) // 2
+
+    chunks: list[str] = []
+    rest = text.strip()
+    while units(rest) > limit:
+        cut = len(rest)
+        while units(rest[:cut]) > limit:
+            cut = cut * limit // units(rest[:cut]) if cut > limit else cut - 1
+        window = rest[:cut]
+        for separator in ("\n\n", "\n", " "):
+            position = window.rfind(separator)
+            if position > cut // 2:
+                cut = position
+                break
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+class ButtonPayloads:
+    """Maps Rasa button payloads to Telegram callback data (at most 64 bytes).
+
+    Short payloads travel as they are; longer ones are replaced by a hash key remembered in a bounded cache.
+    """
+
+    PREFIX = "#"
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._payloads: OrderedDict[str, str] = OrderedDict()
+
+    def encode(self, payload: str) -> str:
+        """Callback data for a payload."""
+        if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(self.PREFIX):
+            return payload
+        key = self.PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
+        self._payloads[key] = payload
+        self._payloads.move_to_end(key)
+        while len(self._payloads) > self.capacity:
+            self._payloads.popitem(last=False)
+        return key
+
+    def decode(self, data: str) -> str | None:
+        """The payload behind callback data, or None if it expired."""
+        if data.startswith(self.PREFIX):
+            return self._payloads.get(data)
+        return data
+
+
+class TelegramOutput(OutputChannel):
+    """Sends Rasa's replies as plain text (no parse mode, so nothing needs escaping) with inline keyboards."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    def __init__(self, bot: Bot, payloads: ButtonPayloads) -> None:
+        self.bot = bot
+        self.payloads = payloads
+
+    async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        chunks = split_text(text) or [" "]
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await with_retry(
+                lambda chunk=chunk, last=last: self.bot.send_message(
+                    chat_id=chat_id, text=chunk, reply_markup=markup if last else None
+                )
+            )
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Plain text, split at Telegram's length limit."""
+        await self._send(recipient_id, text)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Text with one inline-keyboard button per row, attached to the last chunk."""
+        rows = []
+        for button in buttons:
+            title = str(button.get("title") or button.get("payload") or "").strip()[:64]
+            if not title:
+                continue
+            if str(button.get("url", "")).startswith(("https://", "http://")):
+                rows.append([InlineKeyboardButton(title, url=button["url"])])
+            else:
+                payload = str(button.get("payload") or title)
+                rows.append([InlineKeyboardButton(title, callback_data=self.payloads.encode(payload))])
+        await self._send(recipient_id, text, InlineKeyboardMarkup(rows) if rows else None)
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """Images are sent as their link (Telegram shows a preview)."""
+        await self._send(recipient_id, image)
+
+    async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        """Attachments are sent as text."""
+        text = attachment if isinstance(attachment, str) else json.dumps(attachment, ensure_ascii=False)
+        await self._send(recipient_id, text)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """Custom payloads: their `text` (if any) is sent; the rest is web-widget specific and skipped."""
+        if isinstance(json_message, dict) and isinstance(json_message.get("text"), str):
+            await self._send(recipient_id, json_message["text"])
+
+
+@dataclass
+class _ChatTurns:
+    """Serialises the updates of one chat so replies keep their order."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    pending: int = 0
+
+
+class TelegramBridge:
+    """Turns Telegram updates into Rasa user messages and sends the replies back through the Bot API."""
+
+    def __init__(self, bot: Bot, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.bot = bot
+        self.on_new_message = on_new_message
+        self.payloads = ButtonPayloads()
+        self.output = TelegramOutput(bot, self.payloads)
+        self._chats: dict[int, _ChatTurns] = {}
+        self._recent_updates: deque[int] = deque(maxlen=1000)
+        self._tasks: set[asyncio.Task] = set()
+
+    def accept(self, update: Update) -> bool:
+        """Schedule an update for background processing; False if it is a repeat (Telegram retried it)."""
+        if update.update_id in self._recent_updates:
+            return False
+        self._recent_updates.append(update.update_id)
+        self.spawn(self.process(update))
+        return True
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run a coroutine in the background, keeping a reference until it finishes."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for every background task (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def process(self, update: Update) -> None:
+        """Handle one update; errors are logged, never raised."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        turn = self._chats.setdefault(chat.id, _ChatTurns())
+        turn.pending += 1
+        try:
+            async with turn.lock:
+                await self._dispatch(update)
+        except Exception:
+            logger.exception("Telegram update %s failed", update.update_id)
+        finally:
+            turn.pending -= 1
+            if turn.pending == 0:
+                self._chats.pop(chat.id, None)
+
+    async def _dispatch(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self._callback(update)
+        elif update.message is not None:
+            await self._message(update.message)
+        else:
+            logger.debug("Ignoring Telegram update %s (edited message, channel post or other)", update.update_id)
+
+    async def _callback(self, update: Update) -> None:
+        query = update.callback_query
+        payload = self.payloads.decode(query.data) if query.data else None
+        await with_retry(lambda: query.answer(text=None if payload else EXPIRED_BUTTON_REPLY))
+        message = query.message
+        if payload is None or message is None or message.chat.type != ChatType.PRIVATE:
+            return
+        await self._to_rasa(str(message.chat.id), payload)
+
+    async def _message(self, message: Message) -> None:
+        chat_id = str(message.chat.id)
+        if message.chat.type != ChatType.PRIVATE:
+            if message.text and message.text.startswith("/"):
+                await self.output.send_text_message(chat_id, GROUP_REPLY)
+            return
+        if message.text is None:
+            await self.output.send_text_message(chat_id, NON_TEXT_REPLY)
+            return
+        if message.text.startswith("/"):
+            command = message.text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+            if command == "/start":
+                await self._to_rasa(chat_id, START_PAYLOAD)
+            else:
+                await self.output.send_text_message(chat_id, HELP_REPLY)
+            return
+        try:
+            text = prepare_text(message.text)
+        except RejectedMessage as rejected:
+            await self.output.send_text_message(chat_id, rejected.reply)
+            return
+        await self._to_rasa(chat_id, text)
+
+    async def _to_rasa(self, chat_id: str, text: str) -> None:
+        try:
+            await self.bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+        except TelegramError as error:
+            logger.debug("sendChatAction failed: %s", error)
+        try:
+            await self.on_new_message(UserMessage(text, self.output, chat_id, input_channel="telegram"))
+        except Exception:
+            logger.exception("Rasa failed on a Telegram message from chat %s", chat_id)
+            await self.output.send_text_message(chat_id, ERROR_REPLY)
+
+
+def make_bot(settings: TelegramSettings) -> Bot:
+    """A python-telegram-bot `Bot` for the configured token and API base URL."""
+    if not settings.token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return Bot(settings.token, base_url=settings.base_url)
+
+
+async def set_webhook(bot: Bot, settings: TelegramSettings, attempts: int = 8) -> None:
+    """Register TELEGRAM_WEBHOOK_URL with the secret, retrying on 429 (RetryAfter) and network errors."""
+    await with_retry(
+        lambda: bot.set_webhook(
+            url=settings.webhook_url, secret_token=settings.secret, allowed_updates=ALLOWED_UPDATES
+        ),
+        attempts=attempts,
+        max_wait=300.0,
+    )
+    logger.info("Telegram webhook set to %s", settings.webhook_url)
+
+
+class TelegramInput(InputChannel):
+    """`POST /webhooks/telegram/webhook`: checks the secret header, answers 200 at once, processes in background."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(TelegramSettings.from_env())
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self.settings = settings
+        self.bridge: TelegramBridge | None = None
+        if settings.token and not settings.secret:
+            logger.warning("TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook will refuse every update")
+        elif settings.secret and not SECRET_PATTERN.match(settings.secret):
+            logger.warning("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+
+    def get_output_channel(self) -> OutputChannel | None:
+        return self.bridge.output if self.bridge else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health check at `/` and the webhook at `/webhook`; start-up sets the webhook when configured."""
+        webhook = Blueprint("channels_telegram_webhook", __name__)
+        settings = self.settings
+        if settings.token:
+            self.bridge = TelegramBridge(make_bot(settings), on_new_message)
+        bridge = self.bridge
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if bridge else "off"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if bridge is None:
+                return response.json({"error": "Telegram channel is off (TELEGRAM_BOT_TOKEN not set)"}, status=404)
+            given = request.headers.get(SECRET_HEADER, "")
+            if not settings.secret or not hmac.compare_digest(given.encode(), settings.secret.encode()):
+                return response.json({"error": "forbidden"}, status=403)
+            if len(request.body) > MAX_UPDATE_BYTES:
+                return response.json({"error": "update too large"}, status=413)
+            try:
+                update = Update.de_json(json.loads(request.body), bridge.bot)
+            except Exception:
+                return response.json({"error": "body must be a Telegram Update JSON object"}, status=400)
+            bridge.accept(update)
+            return response.json({"ok": True})
+
+        @webhook.listener("after_server_start")
+        async def start(_: Sanic, __: asyncio.AbstractEventLoop) -> None:
+            if bridge is not None and settings.webhook_url:
+                bridge.spawn(_set_webhook_logged(bridge.bot, settings))
+
+        @webhook.listener("before_server_stop")
+        async def stop(_: Sanic, __: asyncio.AbstractEventLoop) -> None:
+            if bridge is not None:
+                await bridge.drain()
+                await bridge.bot.shutdown()
+
+        return webhook
+
+
+async def _set_webhook_logged(bot: Bot, settings: TelegramSettings) -> None:
+    try:
+        await set_webhook(bot, settings)
+    except TelegramError:
+        logger.exception("Could not set the Telegram webhook to %s", settings.webhook_url)
+
+
+async def poll(settings: TelegramSettings, rasa_url: str, timeout: int = 25) -> None:
+    """Development mode: getUpdates in a loop and forward each update to the Rasa server's Telegram webhook."""
+    if not settings.token or not settings.secret:
+        raise SystemExit("Set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET (the same values as the Rasa server).")
+    webhook = f"{rasa_url.rstrip('/')}/webhooks/telegram/webhook"
+    async with make_bot(settings) as bot, httpx.AsyncClient(timeout=30) as client:
+        await with_retry(lambda: bot.delete_webhook())
+        logger.info("Polling Telegram as @%s; forwarding updates to %s", bot.username, webhook)
+        offset: int | None = None
+        while True:
+            try:
+                updates = await with_retry(
+                    lambda offset=offset: bot.get_updates(
+                        offset=offset, timeout=timeout, read_timeout=timeout + 10, allowed_updates=ALLOWED_UPDATES
+                    )
+                )
+            except TelegramError:
+                logger.exception("getUpdates failed; retrying in 5s")
+                await asyncio.sleep(5)
+                continue
+            for update in updates:
+                await forward(client, webhook, settings.secret, update)
+                offset = update.update_id + 1
+
+
+async def forward(client: httpx.AsyncClient, webhook: str, secret: str, update: Update, attempts: int = 10) -> None:
+    """POST one update to the Rasa webhook, retrying while the Rasa server is unreachable."""
+    delay = 1.0
+    for attempt in range(1, attempts + 1):
+        try:
+            reply = await client.post(
+                webhook, content=update.to_json(), headers={SECRET_HEADER: secret, "Content-Type": "application/json"}
+            )
+            if reply.status_code == 200:
+                return
+            logger.error("Rasa webhook answered %s to update %s: %s", reply.status_code, update.update_id, reply.text)
+            if reply.status_code < 500:
+                return
+        except httpx.HTTPError as error:
+            logger.warning("Rasa server unreachable (%s), attempt %d/%d", error, attempt, attempts)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
+    logger.error("Dropped Telegram update %s after %d attempts", update.update_id, attempts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m channels.telegram", description=__doc__.splitlines()[0])
+    parser.add_argument("--polling", action="store_true", help="poll getUpdates and forward to the Rasa server")
+    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not args.polling:
+        parser.print_help()
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(poll(TelegramSettings.from_env(), args.rasa_url))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
