@@ -57,6 +57,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from knowledge_base.evaluate import REPORT_PATH, evaluate, table
+
+    report = evaluate(args.embedders.split(",") if args.embedders else None)
+    print(table(report))
+    print(f"{report['queries']} queries; report written to {REPORT_PATH}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge_base", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     validate = sub.add_parser("validate", help="check every program document")
     validate.add_argument("--programs", help="folder of documents (default knowledge_base/programs)")
     validate.set_defaults(func=cmd_validate)
+    evaluate = sub.add_parser("evaluate", help="score lexical/dense/hybrid; writes reports/retrieval.json")
+    evaluate.add_argument("--embedders", help="comma-separated specs (default: every packaged embedder)")
+    evaluate.set_defaults(func=cmd_evaluate)
     args = parser.parse_args(argv)
     return args.func(args)
 

