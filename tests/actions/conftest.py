@@ -1,0 +1,107 @@
+"""Fixtures for the action tests: a small fake knowledge base, a tracker builder, a handoff database per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import use_kb
+from knowledge_base import Answer, Hit, Program
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+URL = "https://example.go.kr/notice"
+
+
+def _program(program_id: str, title: str, category: str, eligibility: dict[str, Any]) -> Program:
+    return Program(
+        program_id=program_id, title=title, category=category, family="test", as_of=2026, source_urls=[URL],
+        key_terms={"limit": "2026년 기준 최대 10억원", "rate": "2026년 기준 1.9% 고정", "period": "5년(거치 2년)"},
+        sections={"개요": f"{title} 개요", "지원대상": f"{title} 지원대상", "지원조건": "조건",
+                  "제출서류": "사업자등록증", "신청방법": "자가진단 → 상담신청 → 사전상담 → 신청·평가 → 약정",
+                  "문의": "1811-3655"},
+        summary=f"{title} 요약", eligibility=eligibility,
+    )
+
+
+class FakeKnowledgeBase:
+    """Four programs and one guide document; eligibility by business age only."""
+
+    def __init__(self) -> None:
+        self.programs = {p.program_id: p for p in [
+            _program("youth-startup-fund", "청년전용창업자금", "정책자금", {"max_age": 3}),
+            _program("startup-foundation-fund", "창업기반지원자금", "정책자금", {"max_age": 7}),
+            _program("emergency-disaster-fund", "재해 긴급경영안정자금", "정책자금", {}),
+            _program("innovation-growth-fund", "혁신성장지원자금", "정책자금", {"min_age": 7}),
+            _program("apply-online-steps", "정책자금 신청 절차", "신청안내", {}),
+        ]}
+        self.calls: list[tuple[str, Any]] = []
+
+    def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:
+        hit = Hit(program.program_id, program.title, 0.5, program.source_urls, program.as_of, program.category,
+                  program.summary, dict(program.key_terms))
+        age = (profile or {}).get("business_age")
+        rules = program.eligibility
+        if age is not None and ("max_age" in rules or "min_age" in rules):
+            ok = age < rules.get("max_age", 1000) and age >= rules.get("min_age", 0)
+            hit.eligible = ok
+            hit.reasons = [f"업력 {age:g}년 → 조건 {'충족' if ok else '미충족'}"]
+        elif profile is not None:
+            hit.missing = ["rep_age"]
+        return hit
+
+    def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None) -> list[Hit]:
+        self.calls.append(("search", query))
+        ranked = sorted(self.programs.values(), key=lambda p: -sum(word in query for word in p.title.split()))
+        if "재해" in query:
+            ranked.sort(key=lambda p: p.program_id != "emergency-disaster-fund")
+        return [self._hit(p, profile) for p in ranked][:top_k]
+
+    def recommend(self, profile: dict[str, Any], query: str = "", top_k: int = 3) -> list[Hit]:
+        self.calls.append(("recommend", profile))
+        hits = [self._hit(p, profile) for p in self.programs.values() if p.category != "신청안내"]
+        return [hit for hit in hits if hit.eligible is not False][:top_k]
+
+    def get(self, program_id: str) -> Program:
+        return self.programs[program_id]
+
+    def answer(self, program_id: str, topic: str) -> Answer | None:
+        program = self.programs.get(program_id)
+        labels = {"limit": "한도", "rate": "금리", "period": "기간", "eligibility": "지원대상", "documents": "제출서류",
+                  "application": "신청방법", "contact": "문의"}
+        if program is None or topic not in labels:
+            return None
+        body = program.key_terms.get(topic) or program.sections[labels[topic]]
+        return Answer(f"{program.title} {labels[topic]}: {body}\n(자료 기준 2026년 · 출처: {URL})", 2026, [URL])
+
+
+@pytest.fixture
+def kb() -> Iterator[FakeKnowledgeBase]:
+    """The fake knowledge base, installed as the actions' process-wide one."""
+    fake = FakeKnowledgeBase()
+    use_kb(fake)
+    yield fake
+    use_kb(None)
+
+
+@pytest.fixture(autouse=True)
+def handoff_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh SQLite database for the handoff records of each test."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    monkeypatch.setenv("TRACKER_DB_URL", url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict[str, Any]:
+    """The bot's domain as the action server receives it."""
+    return yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()

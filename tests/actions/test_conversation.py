@@ -1,0 +1,145 @@
+"""Session start, restart, handoff, two-stage fallback, yes/no, ratings, corrections, chit-chat, out-of-scope."""
+
+from actions.conversation import (
+    ActionAcknowledgeCorrection,
+    ActionChitchat,
+    ActionDefaultFallback,
+    ActionHandleYesNo,
+    ActionHandoff,
+    ActionOutOfScope,
+    ActionRateAnswer,
+    ActionRestart,
+    ActionSessionStart,
+)
+from bot import handoff
+from tests.actions.builders import make_tracker, payloads, texts, user_event
+
+PAUSE = {"event": "pause", "timestamp": None}
+
+
+def fallback_turn(text: str) -> list[dict]:
+    return [user_event(text, "nlu_fallback"), {"event": "action", "name": "action_default_fallback"},
+            {"event": "bot", "text": "죄송해요"}, {"event": "action", "name": "action_listen"}]
+
+
+def bot_with_buttons(*payload_list: str) -> dict:
+    return {"event": "bot", "text": "…", "data": {"buttons": [{"title": p, "payload": p} for p in payload_list]}}
+
+
+async def test_handoff_stores_a_record_tells_the_user_and_pauses(dispatcher, domain):
+    history = [user_event("창업 2년 제조업이에요", "inform"), {"event": "bot", "text": "업력을 알려주세요"}]
+    tracker = make_tracker("상담원 연결해 주세요", "request_human", history=history,
+                           slots={"business_age": 2.0, "industry": "제조업", "program": "youth-startup-fund"})
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert events == [PAUSE]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_started"]
+    record = handoff.open_handoff("user-1")
+    assert record["status"] == "open" and record["channel"] == "rest" and record["reason"] == "request"
+    assert "회사 정보: 업력 2년 · 업종 제조업" in record["summary"]
+    assert "관심 사업: youth-startup-fund" in record["summary"]
+    assert record["last_messages"][-1] == {"from": "user", "text": "상담원 연결해 주세요"}
+    assert handoff.is_silenced("user-1")
+
+
+async def test_a_second_request_does_not_open_a_second_record(dispatcher, domain):
+    for _ in range(2):
+        await ActionHandoff().run(dispatcher, make_tracker("상담원", "request_human"), domain)
+    assert len(handoff.list_handoffs("open")) == 1
+
+
+async def test_first_fallback_rephrases_with_suggestions(dispatcher, domain):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "ask_emergency_fund", "confidence": 0.3},
+               {"name": "ask_training", "confidence": 0.1}]
+    tracker = make_tracker("그거 있잖아요", "nlu_fallback", ranking=ranking)
+    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == []
+    assert payloads(dispatcher) == ["/ask_emergency_fund", "/ask_training", "/request_human"]
+    assert not handoff.is_silenced("user-1")
+
+
+async def test_second_fallback_in_a_row_hands_over(dispatcher, domain):
+    tracker = make_tracker("음 그러니까", "nlu_fallback", history=fallback_turn("ㅋㅋ"))
+    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == [PAUSE]
+    assert handoff.open_handoff("user-1")["reason"] == "fallback"
+
+
+async def test_an_understood_turn_in_between_resets_the_count(dispatcher, domain):
+    history = [*fallback_turn("ㅋㅋ"), user_event("안녕하세요", "greet"), {"event": "action", "name": "utter_greet"}]
+    tracker = make_tracker("음 그러니까", "nlu_fallback", history=history)
+    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == []
+
+
+async def test_session_start_greets_with_capabilities(dispatcher, domain):
+    events = await ActionSessionStart().run(dispatcher, make_tracker(), domain)
+    assert [event["event"] for event in events] == ["session_started", "action"]
+    assert dispatcher.messages[0]["response"] == "utter_capabilities"
+
+
+async def test_session_start_stays_silent_while_a_counsellor_has_the_conversation(dispatcher, domain):
+    handoff.create_handoff("user-1", "rest", "요약", [], "request")
+    events = await ActionSessionStart().run(dispatcher, make_tracker(), domain)
+    assert [event["event"] for event in events] == ["session_started", "pause", "action"]
+    assert dispatcher.messages == []
+
+
+async def test_restart_releases_the_handoff_and_forgets(dispatcher, domain):
+    handoff_id = handoff.create_handoff("user-1", "rest", "요약", [], "request")
+    handoff.set_status(handoff_id, "taken", taken_by="kim")
+    events = await ActionRestart().run(dispatcher, make_tracker("처음부터", "restart"), domain)
+    assert events == [{"event": "restart", "timestamp": None}]
+    assert not handoff.is_silenced("user-1")
+    assert dispatcher.messages[0]["response"] == "utter_restart"
+
+
+async def test_yes_to_the_counsellor_offer_hands_over(dispatcher, domain):
+    tracker = make_tracker("네", "affirm", history=[bot_with_buttons("/request_human", "/deny")])
+    assert await ActionHandleYesNo().run(dispatcher, tracker, domain) == [PAUSE]
+
+
+async def test_no_to_the_counsellor_offer(dispatcher, domain):
+    tracker = make_tracker("아니요", "deny", history=[bot_with_buttons("/request_human", "/deny")])
+    assert await ActionHandleYesNo().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages[0]["response"] == "utter_anything_else"
+
+
+async def test_yes_and_no_to_was_this_helpful_are_ratings(dispatcher, domain):
+    offer = [bot_with_buttons('/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down"}', "/request_human")]
+    await ActionHandleYesNo().run(dispatcher, make_tracker("네", "affirm", history=offer), domain)
+    await ActionHandleYesNo().run(dispatcher, make_tracker("아니요", "deny", history=offer), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rating_up", "utter_rating_down"]
+
+
+async def test_rating_buttons(dispatcher, domain):
+    await ActionRateAnswer().run(dispatcher, make_tracker("/rate_answer", "rate_answer", {"rating": "down"}), domain)
+    await ActionRateAnswer().run(dispatcher, make_tracker("/rate_answer", "rate_answer", {"rating": "up"}), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_rating_down", "utter_rating_up"]
+
+
+async def test_a_correction_after_the_recommendation_refreshes_it(kb, dispatcher, domain):
+    history = [{"event": "slot", "name": "business_age", "value": 3.0}]
+    after = [{"event": "slot", "name": "business_age", "value": 8}]
+    tracker = make_tracker("아 업력은 8년이에요", "correct_info", {"business_age": 8}, history=history, after=after,
+                           slots={"business_age": 8, "recommended_programs": ["youth-startup-fund"]})
+    events = await ActionAcknowledgeCorrection().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("업력을 8년으로 고쳤어요.\n바뀐 정보로 다시 찾아봤어요.")
+    assert kb.calls[0] == ("recommend", {"business_age": 8.0})
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "business_age", "value": 8.0}
+    assert events[-1]["name"] == "recommended_programs" and "youth-startup-fund" not in events[-1]["value"]
+
+
+async def test_a_correction_without_a_value_asks_what_to_fix(dispatcher, domain):
+    assert await ActionAcknowledgeCorrection().run(dispatcher, make_tracker("잘못 말했어요", "correct_info"),
+                                                   domain) == []
+    assert dispatcher.messages[0]["response"] == "utter_ask_what_to_correct"
+
+
+async def test_chitchat_and_out_of_scope_reply_and_nudge_back(dispatcher, domain):
+    await ActionChitchat().run(dispatcher, make_tracker("날씨 좋네요", "chitchat"), domain)
+    await ActionOutOfScope().run(dispatcher, make_tracker("주식 추천해줘", "out_of_scope"), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_chitchat", "utter_out_of_scope"]
+
+
+async def test_distress_in_small_talk_reaches_a_person(dispatcher, domain):
+    events = await ActionChitchat().run(dispatcher, make_tracker("요즘 너무 막막해요", "chitchat"), domain)
+    assert events == [PAUSE]
+    assert "상담원을 연결" in texts(dispatcher) and "109" not in texts(dispatcher)
+    assert handoff.open_handoff("user-1")["reason"] == "distress"

@@ -1,0 +1,73 @@
+"""The intake form validation action: which slots, skips, short answers, validation and corrections."""
+
+from actions.intake import ValidateCompanyProfileForm, extract_answer
+from actions.profile import UNKNOWN
+from tests.actions.builders import make_tracker, texts
+
+FORM = ValidateCompanyProfileForm()
+DOMAIN_SLOTS = ["business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
+                "fund_purpose", "rep_age"]
+
+
+def slot_events(**values):
+    return [{"event": "slot", "name": name, "value": value} for name, value in values.items()]
+
+
+async def test_rep_age_is_asked_only_when_youth_programs_apply(dispatcher, domain):
+    young = make_tracker(slots={"business_age": 2})
+    old = make_tracker(slots={"business_age": 8})
+    assert "rep_age" in await FORM.required_slots(DOMAIN_SLOTS, dispatcher, young, domain)
+    assert "rep_age" not in await FORM.required_slots(DOMAIN_SLOTS, dispatcher, old, domain)
+    assert "rep_age" not in await FORM.required_slots(DOMAIN_SLOTS, dispatcher, make_tracker(), domain)
+
+
+def test_dont_know_skips_only_the_requested_slot():
+    tracker = make_tracker("모르겠어요", "dont_know", slots={"requested_slot": "revenue_change"})
+    assert extract_answer("revenue_change", tracker) == {"revenue_change": UNKNOWN}
+    assert extract_answer("region", tracker) == {}
+
+
+def test_short_answers_without_entities_are_read():
+    tracker = make_tracker("5명이요", "nlu_fallback", slots={"requested_slot": "employee_count"})
+    assert extract_answer("employee_count", tracker) == {"employee_count": 5}
+    yes = make_tracker("네", "affirm", slots={"requested_slot": "export_status"})
+    assert extract_answer("export_status", yes) == {"export_status": "수출중"}
+
+
+def test_a_question_or_another_fact_is_not_read_as_the_answer():
+    question = make_tracker("한도가 5억인가요?", "ask_terms", slots={"requested_slot": "employee_count"})
+    assert extract_answer("employee_count", question) == {}
+    other = make_tracker("업력은 5년이에요", "correct_info", entities={"business_age": 5},
+                         slots={"requested_slot": "employee_count"})
+    assert extract_answer("employee_count", other) == {}
+
+
+async def test_form_run_fills_skips_and_requests_the_next_slot(dispatcher, domain):
+    tracker = make_tracker("모르겠어요", "dont_know",
+                           slots={"business_age": 10.0, "industry": "제조업", "region": "부산광역시",
+                                  "employee_count": 4, "requested_slot": "revenue_change"})
+    events = await FORM.run(dispatcher, tracker, domain)
+    assert {"event": "slot", "timestamp": None, "name": "revenue_change", "value": UNKNOWN} in events
+    assert events[-1]["name"] == "requested_slot" and events[-1]["value"] == "export_status"
+
+
+async def test_invalid_values_are_asked_again(dispatcher, domain):
+    tracker = make_tracker("직원 -3명", "inform", after=slot_events(employee_count=-3),
+                           slots={"employee_count": -3, "requested_slot": "employee_count"})
+    result = FORM.validate_employee_count(-3, dispatcher, tracker, domain)
+    assert result == {"employee_count": None}
+    assert "다시" in texts(dispatcher) or "한 번 더" in texts(dispatcher)
+
+
+async def test_a_correction_is_confirmed(dispatcher, domain):
+    history = slot_events(business_age=3.0)
+    tracker = make_tracker("아 업력은 5년이에요", "correct_info", entities={"business_age": 5}, history=history,
+                           after=slot_events(business_age=5), slots={"business_age": 5})
+    assert FORM.validate_business_age(5, dispatcher, tracker, domain) == {"business_age": 5.0}
+    assert texts(dispatcher) == "업력을 5년으로 고쳤어요."
+
+
+async def test_first_values_are_normalised_silently(dispatcher, domain):
+    tracker = make_tracker("수출은 안 해요", "inform", after=slot_events(export_status="수출 안 함"))
+    assert FORM.validate_export_status("수출 안 함", dispatcher, tracker, domain) == {"export_status": "내수"}
+    assert dispatcher.messages == []

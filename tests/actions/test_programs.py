@@ -1,0 +1,151 @@
+"""Recommendation, search, detail, program questions, application guide and emergency fast track."""
+
+import re
+
+from actions.programs import (
+    ActionAnswerProgramQuestion,
+    ActionEmergencyFastTrack,
+    ActionProgramDetail,
+    ActionRecommendPrograms,
+    ActionSearchPrograms,
+    emergency_track,
+)
+from bot import handoff
+from tests.actions.builders import make_tracker, payloads, texts
+
+YEAR = re.compile(r"20\d\d")
+PROFILE = {"business_age": 2, "industry": "제조업", "region": "서울특별시", "employee_count": 5,
+           "revenue_change": "unknown", "export_status": "내수", "fund_purpose": "운전", "rep_age": 35}
+
+
+def numbers_have_year_and_source(dispatcher) -> None:
+    for message in dispatcher.messages:
+        text = message.get("text") or ""
+        if re.search(r"\d+(억|%|만원|년\(거치)", text):
+            assert YEAR.search(text) and "출처" in text, text
+
+
+async def test_recommendation_explains_three_programs_with_year_source_and_buttons(kb, dispatcher, domain):
+    tracker = make_tracker("창업 2년 된 서울 식품 제조업체인데 운전자금이 필요해요", "inform", slots=PROFILE)
+    events = await ActionRecommendPrograms().run(dispatcher, tracker, domain)
+    assert kb.calls[0] == ("recommend", {k: v for k, v in PROFILE.items() if v != "unknown"})
+    body = texts(dispatcher)
+    assert "1. 청년전용창업자금" in body and "2. 창업기반지원자금" in body and "3. 재해 긴급경영안정자금" in body
+    assert "✔ 맞는 이유: 업력 2년 → 조건 충족" in body
+    assert "• 기간: 5년(거치 2년) (2026년 기준)" in body
+    assert body.count("출처: https://example.go.kr/notice (2026년 자료)") == 3
+    assert "참고: 혁신성장지원자금도 살펴봤지만 업력 2년 → 조건 미충족이라 제외했어요." in body
+    assert '/ask_program_detail{"program_id": "youth-startup-fund"}' in payloads(dispatcher)
+    assert '/ask_application{"program": "youth-startup-fund"}' in payloads(dispatcher)
+    assert {'/rate_answer{"rating":"up"}', '/rate_answer{"rating":"down"}', "/request_human"} <= set(
+        payloads(dispatcher))
+    numbers_have_year_and_source(dispatcher)
+    assert events[0]["name"] == "recommended_programs"
+    assert events[0]["value"] == ["youth-startup-fund", "startup-foundation-fund", "emergency-disaster-fund"]
+
+
+async def test_nothing_fits_says_so_and_offers_the_counsellor(kb, dispatcher, domain, monkeypatch):
+    monkeypatch.setattr(kb, "recommend", lambda profile, query="", top_k=3: [])
+    await ActionRecommendPrograms().run(dispatcher, make_tracker(slots=PROFILE), domain)
+    assert "찾지 못했습니다" in texts(dispatcher) and "1811-3655" in texts(dispatcher)
+    assert "/request_human" in payloads(dispatcher)
+
+
+async def test_search_uses_the_message_and_the_topic_hint(kb, dispatcher, domain):
+    tracker = make_tracker("직원 AI 교육 과정 있나요", "ask_training")
+    events = await ActionSearchPrograms().run(dispatcher, tracker, domain)
+    assert kb.calls[0] == ("search", "연수 교육 과정 재직자 스마트공장 AI 연수원 직원 AI 교육 과정 있나요")
+    assert "신청안내" not in texts(dispatcher)
+    assert texts(dispatcher).count("출처:") == 3
+    assert {"event": "slot", "timestamp": None, "name": "program", "value": None} in events
+
+
+async def test_search_naming_a_program_shows_it(kb, dispatcher, domain):
+    tracker = make_tracker("창업기반지원자금 알려주세요", "ask_startup_fund",
+                           entities={"program": "startup-foundation-fund"})
+    events = await ActionSearchPrograms().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("[창업기반지원자금]")
+    assert events[0]["value"] == "startup-foundation-fund"
+
+
+async def test_detail_shows_target_terms_and_source(kb, dispatcher, domain):
+    tracker = make_tracker('/ask_program_detail{"program_id":"youth-startup-fund"}', "ask_program_detail",
+                           entities={"program_id": "youth-startup-fund"})
+    await ActionProgramDetail().run(dispatcher, tracker, domain)
+    body = texts(dispatcher)
+    assert "지원대상: 청년전용창업자금 지원대상" in body and "• 한도: 2026년 기준 최대 10억원" in body
+    assert '/ask_documents{"program": "youth-startup-fund"}' in payloads(dispatcher)
+    numbers_have_year_and_source(dispatcher)
+
+
+async def test_unknown_program_detail_needs_checking(kb, dispatcher, domain):
+    tracker = make_tracker("/ask_program_detail", "ask_program_detail", entities={"program_id": "nope"})
+    await ActionProgramDetail().run(dispatcher, tracker, domain)
+    assert "확인이 필요합니다" in texts(dispatcher) and "/request_human" in payloads(dispatcher)
+
+
+async def test_rate_question_about_the_program_in_focus(kb, dispatcher, domain):
+    tracker = make_tracker("금리는요?", "ask_terms", entities={"term_type": "금리"},
+                           slots={"program": "emergency-disaster-fund"})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("재해 긴급경영안정자금 금리: 2026년 기준 1.9% 고정")
+    assert "출처: https://example.go.kr/notice" in texts(dispatcher)
+
+
+async def test_terms_without_type_give_limit_rate_and_period_of_the_first_recommended(kb, dispatcher, domain):
+    tracker = make_tracker("조건이 어떻게 돼요", "ask_terms", slots={"recommended_programs": ["youth-startup-fund"]})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    body = texts(dispatcher)
+    assert "청년전용창업자금 한도" in body and "청년전용창업자금 금리" in body and "청년전용창업자금 기간" in body
+
+
+async def test_a_question_the_documents_cannot_answer_is_not_guessed(kb, dispatcher, domain, monkeypatch):
+    monkeypatch.setattr(kb, "answer", lambda program_id, topic: None)
+    tracker = make_tracker("서류는요?", "ask_documents", slots={"program": "youth-startup-fund"})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert "확인이 필요합니다" in texts(dispatcher)
+    assert payloads(dispatcher) == ["/request_human", "/deny"]
+
+
+async def test_application_without_a_program_gives_the_guide(kb, dispatcher, domain):
+    tracker = make_tracker("정책자금 신청 절차 알려주세요", "ask_application")
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    body = texts(dispatcher)
+    assert "자가진단 → 상담신청 → 사전상담 → 신청·평가 → 약정" in body and "1811-3655 (2025년 기준" in body
+
+
+async def test_contact_without_a_program_gives_the_call_centre(kb, dispatcher, domain):
+    await ActionAnswerProgramQuestion().run(dispatcher, make_tracker("문의처요", "ask_contact"), domain)
+    assert "1811-3655 (2025년 기준, 출처: https://" in texts(dispatcher)
+
+
+def test_emergency_tracks():
+    assert emergency_track("호우", None) == "disaster"
+    assert emergency_track("관세", None) == "tariff"
+    assert emergency_track("거래처부도", None) == "hardship"
+    assert emergency_track(None, -15.0) == "hardship"
+    assert emergency_track(None, -5.0) is None
+
+
+async def test_emergency_without_details_offers_the_tracks(kb, dispatcher, domain):
+    await ActionEmergencyFastTrack().run(dispatcher, make_tracker("긴급자금 필요해요", "ask_emergency_fund"), domain)
+    assert '/ask_emergency_fund{"crisis_type": "재해"}' in payloads(dispatcher)
+    assert "/ask_crisis_support" in payloads(dispatcher)
+
+
+async def test_disaster_reaches_the_program_and_how_to_apply_in_one_turn(kb, dispatcher, domain):
+    tracker = make_tracker("호우로 공장이 침수됐어요", "ask_emergency_fund", entities={"crisis_type": "호우"},
+                           slots={"crisis_type": "호우"})
+    events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
+    body = texts(dispatcher)
+    assert "1. 재해 긴급경영안정자금" in body and "신청 방법" in body and "1811-3655" in body
+    assert events == [{"event": "slot", "timestamp": None, "name": "program", "value": "emergency-disaster-fund"}]
+    numbers_have_year_and_source(dispatcher)
+
+
+async def test_emergency_with_risk_to_life_hands_over(kb, dispatcher, domain):
+    tracker = make_tracker("빚 때문에 죽고 싶어요", "ask_emergency_fund")
+    events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
+    assert "109" in texts(dispatcher)
+    assert events == [{"event": "pause", "timestamp": None}]
+    assert handoff.open_handoff("user-1")["reason"] == "distress"
