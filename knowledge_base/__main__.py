@@ -66,6 +66,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from knowledge_base.bench import REPORT_PATH, bench
+
+    report = bench(tuple(int(n) for n in args.sizes.split(",")))
+    for row in report["results"]:
+        excl, incl = row["query_excluding_embedding"], row["query_including_embedding"]
+        print(f"{row['chunks']:>7} chunks {row['index_type']:<5} build {row['index_build_s']:>6.2f}s "
+              f"index {row['index_mb']:>6.1f}MiB  p50/p95 excl. embedding {excl['p50_ms']:.2f}/{excl['p95_ms']:.2f} ms"
+              f"  incl. {incl['p50_ms']:.2f}/{incl['p95_ms']:.2f} ms")
+    print(f"report written to {REPORT_PATH}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge_base", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate = sub.add_parser("evaluate", help="score lexical/dense/hybrid; writes reports/retrieval.json")
     evaluate.add_argument("--embedders", help="comma-separated specs (default: every packaged embedder)")
     evaluate.set_defaults(func=cmd_evaluate)
+    bench = sub.add_parser("bench", help="latency/memory at 1k/10k/100k chunks; writes reports/retrieval_bench.json")
+    bench.add_argument("--sizes", default="1000,10000,100000")
+    bench.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

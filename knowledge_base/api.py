@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, Program, load_programs
-from knowledge_base.eligibility import check
+from knowledge_base.eligibility import Decision, check
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
 from knowledge_base.lexical import tokenize
@@ -130,20 +130,20 @@ class KnowledgeBase:
         best = sum(weight for weight, _ in lists) / (RRF_K + 1)
         return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
 
-    def _hit(self, program_id: str, score: float, profile: dict[str, Any] | None) -> Hit:
+    def _hit(self, program_id: str, score: float, decision: Decision | None = None) -> Hit:
         program = self.programs[program_id]
         hit = Hit(program_id=program_id, title=program.title, score=round(score, 4), source_urls=program.source_urls,
                   as_of=program.as_of, category=program.category, summary=program.summary,
                   key_terms=dict(program.key_terms))
-        if profile:
-            decision = check(program.eligibility, profile)
+        if decision is not None:
             hit.eligible, hit.reasons, hit.missing = decision.eligible, decision.reasons, decision.missing
         return hit
 
     def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
         """Best programs for a question; with a profile, programs the company cannot get sink (score x 0.3)."""
-        hits = [self._hit(pid, score, profile) for pid, score in self.rank(query, mode)]
+        hits = [self._hit(pid, score, check(self.programs[pid].eligibility, profile) if profile else None)
+                for pid, score in self.rank(query, mode)]
         if profile:
             for hit in hits:
                 if hit.eligible is False:
@@ -171,16 +171,14 @@ class KnowledgeBase:
         """Programs for a company profile: eligible ones first (more satisfied conditions first), never ineligible."""
         text = query.strip() or profile_query(profile)
         relevance = dict(self.rank(text)) if text else {}
-        hits = []
+        ranked = []
         for pid, program in self.programs.items():
-            if program.category == GUIDE_CATEGORY:
-                continue
-            hit = self._hit(pid, relevance.get(pid, 0.0), profile)
-            if hit.eligible is not False:
-                hits.append(hit)
-        matched = {h.program_id: sum(r.endswith("충족") and not r.endswith("미충족") for r in h.reasons) for h in hits}
-        hits.sort(key=lambda h: (-(h.eligible is True) * (1 + matched[h.program_id]), -h.score))
-        return hits[:top_k]
+            decision = check(program.eligibility, profile)
+            if program.category != GUIDE_CATEGORY and decision.eligible is not False:
+                fit = (1 + decision.matched) if decision.eligible else 0
+                ranked.append((fit, relevance.get(pid, 0.0), self._hit(pid, relevance.get(pid, 0.0), decision)))
+        ranked.sort(key=lambda item: (-item[0], -item[1]))
+        return [hit for _, _, hit in ranked[:top_k]]
 
 
 def profile_query(profile: dict[str, Any]) -> str:

@@ -125,7 +125,7 @@ def check(rules: dict[str, Any], profile: dict[str, Any] | None) -> Decision:
             record(ok, f"{subject} {value} → 대상({'·'.join(allowed)}) {_verdict(ok)}")
         else:
             decision.missing.append(key)
-    decision.matched = sum(outcomes)
+    decision.matched = sum(outcomes)  # satisfied conditions (a waived revenue test counts too)
     if outcomes:
         decision.eligible = all(outcomes)
     return decision

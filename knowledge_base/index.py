@@ -95,6 +95,7 @@ class ChunkIndex:
                  dense: faiss.Index | None = None) -> None:
         self.chunks = chunks
         self.vectors = vectors
+        self.tokens = tokens
         self.faiss = dense if dense is not None else build_faiss(vectors)
         if isinstance(self.faiss, faiss.IndexHNSWFlat):
             self.faiss.hnsw.efSearch = HNSW_EF_SEARCH

@@ -1,0 +1,1 @@
+"""Tests of the knowledge base: documents, index, retrieval, eligibility, CLI and embedders."""

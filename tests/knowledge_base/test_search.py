@@ -1,0 +1,91 @@
+"""Search, get, answer and recommend through the Python API."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+
+
+def test_emergency_fund_question_finds_the_emergency_fund(kb: KnowledgeBase) -> None:
+    hits = kb.search("긴급경영안정자금 알려주세요", top_k=3)
+    assert len(hits) == 3
+    top = hits[0]
+    assert top.program_id == "emergency-management-stabilization"
+    assert top.title == "긴급경영안정자금"
+    assert top.as_of == 2026 and top.source_urls[0].startswith("https://")
+    assert "10억원" in top.key_terms["limit"] and "2026년" in top.key_terms["limit"]
+    assert top.score == max(h.score for h in hits)
+    assert top.eligible is None and top.reasons == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("청년 창업 대출 받고 싶어요", "youth-startup-fund"),
+    ("호우 피해 복구 자금", "emergency-disaster-fund"),
+    ("직원 적금 회사가 20% 보태주는 거", "employee-savings-plan"),
+    ("콜센터 번호가 뭐예요", "call-center"),
+])
+def test_owner_questions_find_their_program(kb: KnowledgeBase, query: str, expected: str) -> None:
+    assert expected in [h.program_id for h in kb.search(query, top_k=3)]
+
+
+def test_profile_sinks_programs_the_company_cannot_get(kb: KnowledgeBase) -> None:
+    plain = kb.search("창업 자금 대출", top_k=10)
+    assert "youth-startup-fund" in [h.program_id for h in plain]
+    older = {"business_age": 5, "rep_age": 45}
+    hits = kb.search("창업 자금 대출", top_k=50, profile=older)
+    youth = next(h for h in hits if h.program_id == "youth-startup-fund")
+    assert youth.eligible is False
+    assert "대표자 나이 45세 → 대표자 만 39세 이하 조건 미충족" in youth.reasons
+    before = next(h for h in plain if h.program_id == "youth-startup-fund")
+    assert youth.score < before.score
+    startup = next(h for h in hits if h.program_id == "startup-foundation-fund")
+    assert startup.eligible is True
+    assert startup.reasons == ["업력 5년 → 창업 7년 이내 조건 충족"]
+    assert hits.index(startup) < hits.index(youth)
+    assert youth.program_id not in [h.program_id for h in hits[:3]]
+
+
+def test_get_returns_the_program_sections(kb: KnowledgeBase) -> None:
+    program = kb.get("youth-startup-fund")
+    assert program.title == "청년전용창업자금"
+    assert "2.5%" in program.key_terms["rate"]
+    assert "만 39세" in program.sections["지원대상"]
+    with pytest.raises(KeyError):
+        kb.get("no-such-program")
+
+
+@pytest.mark.parametrize("topic", ["limit", "rate", "period", "eligibility", "documents", "application", "contact"])
+def test_answer_carries_year_and_source(kb: KnowledgeBase, topic: str) -> None:
+    answer = kb.answer("emergency-management-stabilization", topic)
+    assert answer is not None
+    assert answer.as_of == 2026
+    assert answer.source_urls == kb.get("emergency-management-stabilization").source_urls
+    assert "2026년" in answer.text and answer.source_urls[0] in answer.text
+
+
+def test_answer_contents(kb: KnowledgeBase) -> None:
+    assert "1.9% 고정" in kb.answer("emergency-disaster-fund", "rate").text
+    assert "1811-3655" in kb.answer("emergency-management-stabilization", "contact").text
+    assert "재해중소기업 확인증" in kb.answer("emergency-disaster-fund", "documents").text
+
+
+def test_answer_is_none_for_unknown_topic_or_program(kb: KnowledgeBase) -> None:
+    assert kb.answer("emergency-management-stabilization", "weather") is None
+    assert kb.answer("no-such-program", "limit") is None
+
+
+def test_recommend_uses_the_profile(kb: KnowledgeBase) -> None:
+    young = {"business_age": 1, "rep_age": 29, "industry": "제조업"}
+    hits = kb.recommend(young, top_k=3)
+    assert hits[0].program_id == "youth-startup-fund"
+    assert hits[0].eligible is True
+    assert "업력 1년 → 업력 3년 미만 조건 충족" in hits[0].reasons
+    flooded = kb.recommend({"crisis_type": "호우", "business_age": 12}, top_k=3)
+    assert flooded[0].program_id == "emergency-disaster-fund"
+    assert all(h.eligible is not False for h in flooded)
+    assert all(h.category != "신청안내" for h in flooded)
+
+
+def test_load_is_cached(kb: KnowledgeBase, index_path) -> None:
+    assert KnowledgeBase.load(index_path=index_path) is kb
