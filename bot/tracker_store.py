@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
@@ -18,21 +17,10 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.paths import REPO_ROOT, VAR_DIR
 from bot.privacy import mask_event
+from bot.review.store import tracker_db_url
 
 logger = logging.getLogger(__name__)
-
-
-def tracker_db_url(url: str | None = None) -> str:
-    """`url`, else TRACKER_DB_URL, else the SQLite file var/tracker.db; relative SQLite paths are under the repo."""
-    url = url or os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = url.removeprefix("sqlite:///")
-        absolute = path if os.path.isabs(path) else str(REPO_ROOT / path)
-        os.makedirs(os.path.dirname(absolute), exist_ok=True)
-        url = f"sqlite:///{absolute}"
-    return url
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):

@@ -1,16 +1,484 @@
-"""Staff pages (aiohttp sub-application mounted at /staff)."""
+"""Staff pages (aiohttp sub-application mounted at /staff by bot/web.py), in Korean: review queue, turn review,
+export, handoff inbox, analytics, model registry with a retrain button, and the audit log.
+
+Access needs the staff token (env STAFF_TOKEN: one token, or `name:token,name:token` for personal tokens). With
+BOT_ENV=production and no token the pages refuse to serve (503); in development a random token is printed at start.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import html
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
 from aiohttp import web
+from sqlalchemy import desc, select
+
+from bot import handoff
+from bot.paths import REPO_ROOT, VAR_DIR
+from bot.retrain import is_running
+from bot.review import analytics
+from bot.review.export import export
+from bot.review.inbox import take_or_release
+from bot.review.store import (
+    DECISIONS,
+    KST,
+    REASONS,
+    QueueFilter,
+    ReviewError,
+    annotate,
+    audit_log,
+    decide,
+    domain_names,
+    engine,
+    get_turn,
+    log_action,
+    parse_day,
+    queue,
+    registry,
+    tracker_db_url,
+)
+
+logger = logging.getLogger(__name__)
+COOKIE = "staff_session"
+MIN_PRODUCTION_TOKEN = 16
+STATUS_LABELS = {"pending": "미검토", "reviewed": "검토 완료", "all": "전체"}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("staff_config", dict)
+
+STYLE = """
+body{font-family:'Noto Sans KR','Noto Sans CJK KR','Malgun Gothic',sans-serif;margin:0;color:#222;background:#f6f7f9}
+nav{background:#12355b;padding:.6em 1em}nav a{color:#fff;margin-right:1.2em;text-decoration:none}
+main{padding:1em 1.5em;max-width:1200px}table{border-collapse:collapse;width:100%;background:#fff}
+td,th{border:1px solid #dde;padding:.35em .5em;text-align:left;vertical-align:top;font-size:.92em}
+th{background:#eef1f6}.badge{display:inline-block;background:#e3ecf7;border-radius:.6em;padding:0 .5em;margin:1px;
+font-size:.85em}.warn{background:#fde2e1}.msg{background:#fff7d6;border:1px solid #eed27a;padding:.5em;margin:.5em 0}
+.err{background:#fde2e1;border-color:#e99}.user{background:#eef6ff}.bot{background:#fff}.focus{outline:3px solid #f0a}
+form.inline{display:inline}button{margin:2px;padding:.25em .7em}input,select{padding:.2em}
+.chat td{border:none;border-bottom:1px solid #eee}.charts svg{max-width:100%;height:auto;background:#fff;margin:.5em 0}
+pre{white-space:pre-wrap;margin:0}
+"""
 
 
-def create_app() -> web.Application:
-    """The staff sub-application."""
-    app = web.Application()
+# --- configuration and authentication --------------------------------------------------------------------------
 
-    async def index(_: web.Request) -> web.Response:
-        return web.Response(text="<h1>상담 검토</h1>", content_type="text/html")
 
-    app.router.add_get("/", index)
+def load_tokens() -> tuple[dict[str, str | None], str | None]:
+    """(token → fixed staff name or None, reason the pages are disabled or None) from the environment."""
+    raw = os.environ.get("STAFF_TOKEN", "").strip()
+    production = os.environ.get("BOT_ENV", "development").strip().lower() == "production"
+    if not raw:
+        if production:
+            return {}, "STAFF_TOKEN이 설정되지 않아 상담 검토 페이지를 열 수 없습니다 (BOT_ENV=production)."
+        token = secrets.token_urlsafe(18)
+        VAR_DIR.mkdir(exist_ok=True)
+        token_file = VAR_DIR / "staff_token"
+        token_file.write_text(token + "\n")
+        token_file.chmod(0o600)
+        print(f"[staff] 개발용 상담 검토 토큰 (/staff 로그인): {token}  (var/staff_token에도 저장)", flush=True)
+        return {token: None}, None
+    tokens: dict[str, str | None] = {}
+    for item in raw.split(","):
+        name, _, token = item.strip().rpartition(":")
+        if token:
+            tokens[token] = name.strip() or None
+    if production and any(len(token) < MIN_PRODUCTION_TOKEN for token in tokens):
+        return {}, f"STAFF_TOKEN이 너무 짧습니다 (운영 모드에서는 {MIN_PRODUCTION_TOKEN}자 이상)."
+    return tokens, None
+
+
+def _sign(secret: bytes, value: str) -> str:
+    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _who(request: web.Request) -> str | None:
+    """The logged-in staff name (session cookie, or a bearer token with header X-Staff-Name)."""
+    config = request.app[CONFIG]
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        token = header.removeprefix("Bearer ").strip()
+        for known, name in config["tokens"].items():
+            if hmac.compare_digest(token, known):
+                return name or request.headers.get("X-Staff-Name", "").strip()[:40] or "api"
+        return None
+    name, _, signature = request.cookies.get(COOKIE, "").rpartition("|")
+    if name and hmac.compare_digest(signature, _sign(config["secret"], "session|" + name)):
+        return name
+    return None
+
+
+def _csrf(request: web.Request, who: str) -> str:
+    return _sign(request.app[CONFIG]["secret"], "csrf|" + who)[:32]
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse when disabled; require a login; check the CSRF field of every form post; set security headers."""
+    config = request.app[CONFIG]
+    if config["disabled"]:
+        return page(request, "사용 불가", f"<p class='msg err'>{html.escape(config['disabled'])}</p>", status=503)
+    route = request.match_info.route.name
+    if route not in ("login", "logout"):
+        who = _who(request)
+        if who is None:
+            if request.method == "GET":
+                raise web.HTTPFound(url(request, "login"))
+            return page(request, "로그인 필요", "<p class='msg err'>로그인이 필요합니다.</p>", status=401)
+        request["who"] = who
+        if request.method == "POST" and "Authorization" not in request.headers:
+            form = await request.post()
+            if not hmac.compare_digest(str(form.get("csrf", "")), _csrf(request, who)):
+                return page(request, "요청 거부", "<p class='msg err'>요청이 만료되었습니다. 다시 시도해 주세요.</p>",
+                            status=403)
+    try:
+        response = await handler(request)
+    except ReviewError as error:
+        response = page(request, "오류", f"<p class='msg err'>{html.escape(str(error))}</p>", status=400)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:")
+    return response
+
+
+# --- HTML helpers -----------------------------------------------------------------------------------------------
+
+
+def url(request: web.Request, name: str, query: dict[str, Any] | None = None, **parts: Any) -> str:
+    """URL of a named staff route (with the /staff prefix when mounted)."""
+    target = request.app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
+    if query:
+        target = target.with_query({k: str(v) for k, v in query.items() if v not in (None, "")})
+    return str(target)
+
+
+def kst(moment: datetime | None, seconds: bool = False) -> str:
+    """KST text of a stored time (SQLite returns naive UTC datetimes)."""
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return f"{moment.astimezone(KST):%Y-%m-%d %H:%M{':%S' if seconds else ''}}"
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of a value (empty for None)."""
+    return "" if value is None else html.escape(str(value))
+
+
+def page(request: web.Request, title: str, body: str, status: int = 200) -> web.Response:
+    """A full staff page with the navigation bar."""
+    nav = ""
+    if request.get("who"):
+        links = [("queue", "검토 대기열"), ("handoffs", "상담원 연결"), ("analytics", "통계"), ("models", "모델"),
+                 ("audit", "감사 로그")]
+        nav = "<nav>" + "".join(f"<a href='{url(request, n)}'>{t}</a>" for n, t in links)
+        nav += (f"<form class='inline' method='post' action='{url(request, 'logout')}'>"
+                f"<button>로그아웃 ({esc(request['who'])})</button></form></nav>")
+    message = request.query.get("msg")
+    flash = f"<p class='msg'>{esc(message)}</p>" if message else ""
+    text = (f"<!doctype html><html lang='ko'><head><meta charset='utf-8'><title>{esc(title)} · 상담 검토</title>"
+            f"<meta name='viewport' content='width=device-width,initial-scale=1'><style>{STYLE}</style></head>"
+            f"<body>{nav}<main><h1>{esc(title)}</h1>{flash}{body}</main></body></html>")
+    return web.Response(text=text, content_type="text/html", status=status)
+
+
+def post_form(request: web.Request, action: str, fields: str, button: str) -> str:
+    """An inline POST form with the CSRF field."""
+    return (f"<form class='inline' method='post' action='{action}'>"
+            f"<input type='hidden' name='csrf' value='{_csrf(request, request['who'])}'>{fields}"
+            f"<button>{button}</button></form>")
+
+
+def options(values: list[str], selected: str | None, labels: dict[str, str] | None = None, blank: str = "전체") -> str:
+    """<option> list with an empty first choice."""
+    items = [f"<option value=''>{blank}</option>"] if blank else []
+    for value in values:
+        mark = " selected" if value == selected else ""
+        items.append(f"<option value='{esc(value)}'{mark}>{esc((labels or {}).get(value, value))}</option>")
+    return "".join(items)
+
+
+def redirect(request: web.Request, name: str, message: str, **parts: Any) -> web.HTTPFound:
+    """Redirect to a named page with a flash message."""
+    return web.HTTPFound(url(request, name, {"msg": message}, **parts))
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+async def login_page(request: web.Request) -> web.Response:
+    error = ""
+    if request.method == "POST":
+        form = await request.post()
+        token, name = str(form.get("token", "")).strip(), str(form.get("name", "")).strip()[:40]
+        config = request.app[CONFIG]
+        fixed = next((n for t, n in config["tokens"].items() if hmac.compare_digest(token, t)), False)
+        if fixed is not False and (fixed or name) and "|" not in (fixed or name):
+            who = fixed or name
+            log_action(who, "login", url=config["db"])
+            response = web.HTTPFound(url(request, "queue"))
+            response.set_cookie(COOKIE, f"{who}|{_sign(config['secret'], 'session|' + who)}", httponly=True,
+                                samesite="Strict", path="/", max_age=12 * 3600)
+            raise response
+        log_action(name or "?", "login_failed", url=config["db"])
+        error = "<p class='msg err'>토큰 또는 이름이 올바르지 않습니다.</p>"
+    body = (f"{error}<form method='post'><p><label>이름 <input name='name' maxlength='40' autocomplete='username'>"
+            "</label></p><p><label>직원 토큰 <input name='token' type='password' autocomplete='current-password'>"
+            "</label></p><button>로그인</button></form>")
+    return page(request, "직원 로그인", body, status=401 if error else 200)
+
+
+async def logout(request: web.Request) -> web.Response:
+    response = web.HTTPFound(url(request, "login"))
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+async def index(request: web.Request) -> web.Response:
+    raise web.HTTPFound(url(request, "queue"))
+
+
+def _filters(request: web.Request) -> QueueFilter:
+    query = request.query
+    return QueueFilter(since=parse_day(query.get("from")), until=parse_day(query.get("to")),
+                       channel=query.get("channel") or None, intent=query.get("intent") or None,
+                       reason=query.get("reason") or None, status=query.get("status") or "pending")
+
+
+def _badges(reasons: list[str]) -> str:
+    return "".join(f"<span class='badge warn'>{esc(REASONS.get(r, r))}</span>" for r in reasons)
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    filters, db = _filters(request), request.app[CONFIG]["db"]
+    turns = queue(filters, db)
+    intents = [*domain_names()[0], "nlu_fallback"]
+    q = request.query
+    form = (
+        "<form method='get'>"
+        f"기간 <input type='date' name='from' value='{esc(q.get('from'))}'> ~ "
+        f"<input type='date' name='to' value='{esc(q.get('to'))}'> "
+        f"채널 <select name='channel'>{options(['rest', 'socketio', 'telegram'], filters.channel)}</select> "
+        f"의도 <select name='intent'>{options(intents, filters.intent)}</select> "
+        f"사유 <select name='reason'>{options(list(REASONS), filters.reason, REASONS)}</select> "
+        f"상태 <select name='status'>{options(list(STATUS_LABELS), filters.status, STATUS_LABELS, blank='')}</select> "
+        "<button>조회</button></form>"
+    )
+    rows = []
+    for turn in turns[:500]:
+        confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
+        decision = turn.decision
+        state = (f"{DECISIONS[decision['decision']]} → {esc(decision['intent'])} ({esc(decision['reviewed_by'])})"
+                 if decision else "미검토")
+        rows.append(
+            f"<tr><td>{turn.when:%Y-%m-%d %H:%M}</td><td>{esc(turn.channel)}</td><td>{esc(turn.text)}</td>"
+            f"<td>{esc(turn.predicted_intent)} ({confidence})</td><td>{_badges(turn.reasons)}"
+            f"{' 👎' if turn.rating == 'down' else ''}</td><td>{state}</td>"
+            f"<td><a href='{url(request, 'turn', event_id=turn.event_id)}'>검토</a></td></tr>")
+    export_form = post_form(request, url(request, "export"), "", "확인된 예문 내보내기 (reviewed_examples.yml)")
+    body = (f"{form}<p>{len(turns)}건 {export_form}</p><table><tr><th>시각(KST)</th><th>채널</th><th>사용자 메시지</th>"
+            f"<th>예측 의도(확신도)</th><th>사유</th><th>검토</th><th></th></tr>{''.join(rows)}</table>")
+    return page(request, "검토 대기열", body)
+
+
+async def turn_page(request: web.Request) -> web.Response:
+    event_id = _int(request.match_info["event_id"])
+    db = request.app[CONFIG]["db"]
+    if request.method == "POST":
+        form = await request.post()
+        action = str(form.get("action", ""))
+        try:
+            decide(event_id, action, request["who"], intent=str(form.get("intent", "")) or None,
+                   annotated=str(form.get("annotated", "")), url=db)
+        except ReviewError as error:
+            raise redirect(request, "turn", f"오류: {error}", event_id=event_id) from error
+        raise redirect(request, "queue", f"턴 {event_id}: {DECISIONS.get(action, action)} 완료")
+    turn, conversation = get_turn(event_id, db)
+    chat = []
+    for item in conversation:
+        focus = " class='user focus'" if item.event_id == event_id else " class='user'"
+        confidence = f"{item.confidence:.2f}" if item.confidence is not None else ""
+        rating = {"up": " 👍", "down": " 👎"}.get(item.rating or "", "")
+        chat.append(f"<tr{focus}><td>{item.when:%m-%d %H:%M}</td><td>👤 {esc(item.text)}</td>"
+                    f"<td>{esc(item.intent)} {confidence} {_badges(item.reasons)}{rating}</td></tr>")
+        chat += [f"<tr class='bot'><td></td><td><pre>🤖 {esc(reply)}</pre></td><td></td></tr>"
+                 for reply in item.bot_replies]
+    ranking = ", ".join(f"{esc(r.get('name'))} {float(r.get('confidence') or 0):.2f}" for r in turn.ranking[:5])
+    entities = turn.decision["entities"] if turn.decision else turn.entities
+    current = (f"<p class='msg'>현재 결정: {DECISIONS[turn.decision['decision']]} → {esc(turn.decision['intent'])} "
+               f"({esc(turn.decision['reviewed_by'])}, {kst(turn.decision['reviewed_at'])})</p>"
+               if turn.decision else "")
+    action = url(request, "turn", event_id=event_id)
+    intents = domain_names()[0]
+    forms = [
+        post_form(request, action, "<input type='hidden' name='action' value='confirm'>",
+                  f"확인 ({esc(turn.predicted_intent)})"),
+        post_form(request, action, "<input type='hidden' name='action' value='relabel'>"
+                  f"<select name='intent'>{options(list(intents), turn.predicted_intent, blank='')}</select>",
+                  "의도 수정"),
+        post_form(request, action, "<input type='hidden' name='action' value='out_of_scope'>", "범위 밖으로 표시"),
+        post_form(request, action, "<input type='hidden' name='action' value='dismiss'>", "제외 (학습에 쓰지 않음)"),
+    ]
+    entity_form = post_form(
+        request, action, "<input type='hidden' name='action' value='entities'>"
+        f"<input name='annotated' size='70' value='{esc(annotate(turn.text, entities))}'> ", "개체 수정")
+    body = (
+        f"{current}<h2>메시지</h2><p><b>{esc(turn.text)}</b></p><p>채널 {esc(turn.channel)}"
+        f" · 대화 {esc(turn.sender_id)} · 예측 {esc(turn.predicted_intent)} · 순위: {ranking}</p>"
+        f"<p>사유 {_badges(turn.reasons)}</p>"
+        f"<h2>결정</h2><p>{' '.join(forms)}</p><p>{entity_form}</p>"
+        "<p>개체 표시법: <code>[서울](region)에서 [제조업](industry) 해요</code> · 정규화 값은 "
+        "<code>[서울](region:서울특별시)</code></p>"
+        f"<h2>대화 전체</h2><table class='chat'>{''.join(chat)}</table>"
+    )
+    return page(request, f"턴 {event_id} 검토", body)
+
+
+async def export_action(request: web.Request) -> web.Response:
+    result = export(request["who"], url=request.app[CONFIG]["db"])
+    raise redirect(request, "queue", "내보내기 완료: " + result.summary())
+
+
+async def handoffs_page(request: web.Request) -> web.Response:
+    db = request.app[CONFIG]["db"]
+    status = request.query.get("status", "open")
+    if status not in (*handoff.STATUSES, "all"):
+        raise ReviewError("상태는 open, taken, released, all 중 하나여야 합니다.")
+    records = handoff.list_handoffs(None if status == "all" else status, url=db)
+    labels = {"open": "대기", "taken": "상담 중", "released": "종료", "all": "전체"}
+    tabs = " · ".join(f"<a href='{url(request, 'handoffs', {'status': s})}'>{labels[s]}</a>" for s in labels)
+    rows = []
+    for record in records:
+        messages = "".join(f"<div>{esc(m.get('role', m.get('sender', '')))}: {esc(m.get('text'))}</div>"
+                           for m in record.get("last_messages") or [] if isinstance(m, dict))
+        buttons = ""
+        if record["status"] == "open":
+            buttons += post_form(request, url(request, "handoff_action", handoff_id=record["id"], verb="take"), "",
+                                 "담당하기")
+        if record["status"] in handoff.SILENT_STATUSES:
+            buttons += post_form(request, url(request, "handoff_action", handoff_id=record["id"], verb="release"),
+                                 "", "종료 (챗봇 재개)")
+        rows.append(f"<tr><td>{record['id']}</td><td>{kst(record['created_at'])}</td><td>{esc(record['channel'])}</td>"
+                    f"<td>{esc(record['sender_id'])}</td><td><pre>{esc(record['summary'])}</pre></td>"
+                    f"<td>{messages}</td><td>{labels.get(record['status'], record['status'])}"
+                    f" {esc(record.get('taken_by') or '')}</td><td>{buttons}</td></tr>")
+    body = (f"<p>{tabs}</p><table><tr><th>#</th><th>요청 시각</th><th>채널</th><th>대화</th><th>요약</th>"
+            f"<th>최근 메시지</th><th>상태</th><th></th></tr>{''.join(rows)}</table>")
+    return page(request, "상담원 연결 요청함", body)
+
+
+async def handoff_action(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    message = take_or_release(_int(request.match_info["handoff_id"]), request.match_info["verb"], request["who"],
+                              config["rasa_url"], config["db"])
+    raise redirect(request, "handoffs", message)
+
+
+async def analytics_page(request: web.Request) -> web.Response:
+    today = datetime.now(KST).date()
+    since = parse_day(request.query.get("from")) or today - timedelta(days=29)
+    until = parse_day(request.query.get("to")) or today
+    if since > until:
+        raise ReviewError("시작일이 종료일보다 늦습니다.")
+    result = analytics.compute(since, until, request.app[CONFIG]["db"])
+    summary = (f"<p>대화 {result.conversations}건 · 사용자 메시지 {result.messages}건 · 폴백 비율 "
+               f"{100 * result.fallback_rate:.1f}% · 상담원 연결 비율 {100 * result.handoff_rate:.1f}% · "
+               f"평가 👍 {result.ratings.get('up', 0)} / 👎 {result.ratings.get('down', 0)}</p>")
+    form = (f"<form method='get'>기간 <input type='date' name='from' value='{since}'> ~ "
+            f"<input type='date' name='to' value='{until}'> <button>조회</button></form>")
+    charts = "".join(f"<h2>{esc(title)}</h2>{svg}" for title, svg in analytics.charts(result).items())
+    return page(request, "상담 통계", f"{form}{summary}<div class='charts'>{charts}</div>")
+
+
+def _latest_retrain_log() -> Path | None:
+    logs = sorted((VAR_DIR / "logs").glob("retrain-*.log"))
+    return logs[-1] if logs else None
+
+
+async def models_page(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    with engine(config["db"]).connect() as connection:
+        rows = [dict(r) for r in connection.execute(select(registry).order_by(desc(registry.c.id)).limit(50))
+                .mappings()]
+    table = []
+    for row in rows:
+        scores = "<br>".join(f"{esc(name)}: 의도 F1 {s.get('intent_f1')} / 정확도 {s.get('intent_accuracy')}"
+                             for name, s in (row["scores"] or {}).items())
+        promoted = f"{kst(row['promoted_at'])} {esc(row['promoted_by'])}" if row["promoted_at"] else ""
+        table.append(f"<tr><td>{row['id']}</td><td>{esc(Path(row['model']).name)}</td>"
+                     f"<td>{kst(row['created_at'])}</td><td><code>{esc(row['data_hash'][:12])}</code></td>"
+                     f"<td>{row['reviewed_examples']}</td><td>{scores}</td><td>{esc(row['decision'])}"
+                     f"<pre>{esc(row['reasons'])}</pre></td><td>{promoted}</td><td>{esc(row['started_by'])}</td></tr>")
+    running = is_running() or (config.get("process") is not None and config["process"].poll() is None)
+    log = _latest_retrain_log()
+    tail = "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]) if log else ""
+    button = ("<p class='msg'>재학습이 진행 중입니다. 잠시 후 새로고침해 주세요.</p>" if running else
+              post_form(request, url(request, "retrain"), "", "검토 데이터로 재학습·평가·승격"))
+    body = (f"{button}<table><tr><th>#</th><th>모델</th><th>학습 시각</th><th>데이터 해시</th><th>검토 예문</th>"
+            f"<th>점수</th><th>결정</th><th>승격</th><th>실행자</th></tr>{''.join(table)}</table>"
+            f"<h2>최근 재학습 로그</h2><pre>{esc(tail)}</pre>")
+    return page(request, "모델 기록", body)
+
+
+async def retrain_action(request: web.Request) -> web.Response:
+    config, who = request.app[CONFIG], request["who"]
+    if is_running() or (config.get("process") is not None and config["process"].poll() is None):
+        raise redirect(request, "models", "재학습이 이미 진행 중입니다.")
+    log_dir = VAR_DIR / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"retrain-{datetime.now(KST):%Y%m%d-%H%M%S}.log"
+    with log_path.open("wb") as log_file:
+        config["process"] = subprocess.Popen(
+            [sys.executable, "-m", "bot.retrain", "--by", who, "--rasa-url", config["rasa_url"], "--db", config["db"]],
+            cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    log_action(who, "retrain:request", None, {"log": log_path.name}, config["db"])
+    raise redirect(request, "models", "재학습을 시작했습니다. 몇 분 뒤 결과가 이 표에 나타납니다.")
+
+
+async def audit_page(request: web.Request) -> web.Response:
+    rows = "".join(f"<tr><td>{kst(r['at'], seconds=True)}</td>"
+                   f"<td>{esc(r['who'])}</td><td>{esc(r['action'])}</td><td>{esc(r['target'])}</td>"
+                   f"<td>{esc(r['detail'])}</td></tr>" for r in audit_log(url=request.app[CONFIG]["db"]))
+    return page(request, "직원 작업 기록",
+                f"<table><tr><th>시각</th><th>직원</th><th>작업</th><th>대상</th><th>내용</th></tr>{rows}</table>")
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ReviewError(f"번호가 올바르지 않습니다: {value!r}") from error
+
+
+def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Application:
+    """The staff sub-application (Rasa HTTP API at `rasa_url` or env RASA_URL; tracker DB at `db_url`)."""
+    tokens, disabled = load_tokens()
+    if disabled:
+        logger.error(disabled)
+    app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
+    app[CONFIG] = {"tokens": tokens, "disabled": disabled, "secret": secrets.token_bytes(32),
+                   "rasa_url": rasa_url or os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
+                   "db": tracker_db_url(db_url), "process": None}
+    app.router.add_get("/", index, name="index")
+    app.router.add_route("*", "/login", login_page, name="login")
+    app.router.add_post("/logout", logout, name="logout")
+    app.router.add_get("/queue", queue_page, name="queue")
+    app.router.add_route("*", "/turn/{event_id}", turn_page, name="turn")
+    app.router.add_post("/export", export_action, name="export")
+    app.router.add_get("/handoffs", handoffs_page, name="handoffs")
+    app.router.add_post("/handoffs/{handoff_id}/{verb}", handoff_action, name="handoff_action")
+    app.router.add_get("/analytics", analytics_page, name="analytics")
+    app.router.add_get("/models", models_page, name="models")
+    app.router.add_post("/retrain", retrain_action, name="retrain")
+    app.router.add_get("/audit", audit_page, name="audit")
     return app
+
