@@ -40,7 +40,7 @@ DECISION_LABELS = {
     "rejected": "새 모델이 더 나빠 현재 모델을 유지합니다.",
     "error": "승격에 실패해 현재 모델을 유지합니다.",
 }
-TEST_SPLIT_CANDIDATES = ("tests/nlu/data/test*.yml", "tests/nlu/data/*.yml")
+TEST_SPLIT_CANDIDATES = ("tests/nlu/data/*test*.yml", "tests/nlu/data/*.yml")
 
 
 class RetrainError(RuntimeError):
