@@ -213,7 +213,7 @@ def rasa_request(rasa_url: str, path: str, method: str = "GET", body: dict | Non
 
 
 def running_model(rasa_url: str) -> Path | None:
-    """The model file the Rasa server is running, if it answers."""
+    """The model file the Rasa server is running, if it answers (a bare file name is looked up in models/)."""
     try:
         status = rasa_request(rasa_url, "/status", timeout=5)
     except (urllib.error.URLError, OSError, ValueError):
@@ -222,7 +222,10 @@ def running_model(rasa_url: str) -> Path | None:
     if not model_file:
         return None
     path = Path(model_file)
-    return path if path.is_absolute() else MODELS_DIR / path.name
+    if path.is_absolute():
+        return path
+    found = [folder / path.name for folder in (MODELS_DIR, STAMP_FILE.parent) if (folder / path.name).exists()]
+    return found[0] if found else MODELS_DIR / path.name
 
 
 def current_model(rasa_url: str, url: str | None = None) -> Path:
@@ -237,7 +240,7 @@ def current_model(rasa_url: str, url: str | None = None) -> Path:
         if Path(model).exists():
             return Path(model)
     if STAMP_FILE.exists():
-        stamped = MODELS_DIR / json.loads(STAMP_FILE.read_text())["model"]
+        stamped = STAMP_FILE.parent / json.loads(STAMP_FILE.read_text())["model"]
         if stamped.exists():
             return stamped
     raise RetrainError("비교할 현재 모델이 없습니다. 먼저 `python -m bot train`으로 모델을 만들어 주세요.")
