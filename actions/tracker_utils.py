@@ -45,20 +45,24 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def user_texts(tracker: Tracker, intents: set[str] | None = None, limit: int = 2) -> list[str]:
-    """The last `limit` typed user texts of this session (optionally only with one of `intents`), oldest first."""
+    """The last `limit` typed user texts of this session that were not answers to a form question (optionally
+    only those with one of `intents`), oldest first."""
     texts = []
+    requested = None
     for event in session_events(tracker):
+        if event.get("event") == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
         if event.get("event") != "user":
             continue
         text = event.get("text") or ""
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if text and not text.startswith("/") and (intents is None or intent in intents):
+        if text and not text.startswith("/") and requested is None and (intents is None or intent in intents):
             texts.append(text)
     return texts[-limit:]
 
 
 def recent_query(tracker: Tracker) -> str:
-    """What the user asked for in this session, as a search query."""
+    """What the user asked for in this session (not their answers to the intake questions), as a search query."""
     return " ".join(user_texts(tracker, QUERY_INTENTS))
 
 

@@ -10,8 +10,9 @@ from actions.programs import (
     ActionSearchPrograms,
     emergency_track,
 )
+from actions.tracker_utils import recent_query
 from bot import handoff
-from tests.actions.builders import make_tracker, payloads, texts
+from tests.actions.builders import make_tracker, payloads, texts, user_event
 
 YEAR = re.compile(r"20\d\d")
 PROFILE = {"business_age": 2, "industry": "제조업", "region": "서울특별시", "employee_count": 5,
@@ -149,3 +150,13 @@ async def test_emergency_with_risk_to_life_hands_over(kb, dispatcher, domain):
     assert "109" in texts(dispatcher)
     assert events == [{"event": "pause", "timestamp": None}]
     assert handoff.open_handoff("user-1")["reason"] == "distress"
+
+
+async def test_recommendation_query_leaves_out_answers_to_intake_questions(kb, dispatcher, domain):
+    history = [user_event("제조업 운전자금 추천해 주세요", "ask_recommendation"),
+               {"event": "slot", "name": "requested_slot", "value": "business_age"},
+               user_event("7년이요", "inform"),
+               {"event": "slot", "name": "requested_slot", "value": "fund_purpose"}]
+    tracker = make_tracker("운전이요", "inform", history=history, slots={"business_age": 7})
+    await ActionRecommendPrograms().run(dispatcher, tracker, domain)
+    assert recent_query(tracker) == "제조업 운전자금 추천해 주세요"
