@@ -174,14 +174,19 @@ class TelegramOutput(OutputChannel):
         self.payloads = payloads
 
     async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Send text in chunks; a chunk that still fails after retries is logged and the rest dropped."""
         chunks = split_text(text) or [" "]
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            await with_retry(
-                lambda chunk=chunk, last=last: self.bot.send_message(
-                    chat_id=chat_id, text=chunk, reply_markup=markup if last else None
+            try:
+                await with_retry(
+                    lambda chunk=chunk, last=last: self.bot.send_message(
+                        chat_id=chat_id, text=chunk, reply_markup=markup if last else None
+                    )
                 )
-            )
+            except TelegramError as error:
+                logger.error("Could not send a reply to Telegram chat %s: %s", chat_id, error)
+                return
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Plain text, split at Telegram's length limit."""

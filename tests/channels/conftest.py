@@ -1,0 +1,157 @@
+"""Channel test helpers: a fake Telegram Bot API server and an in-process Sanic app serving our input channels."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+from aiohttp import web
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Sanic
+
+from tests.conftest import free_port
+
+TOKEN = "123456:TEST-token"
+SECRET = "test-secret_42"
+
+
+@dataclass
+class ApiCall:
+    """One request python-telegram-bot made to the fake Bot API."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeBotApi:
+    """A local Telegram Bot API: records every call and answers like Telegram does.
+
+    `failures[method]` is a list of (HTTP status, Bot API error body) answered before the call succeeds.
+    """
+
+    url: str = ""
+    calls: list[ApiCall] = field(default_factory=list)
+    failures: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+
+    @property
+    def base_url(self) -> str:
+        """Value for TELEGRAM_API_BASE_URL (python-telegram-bot appends the token)."""
+        return f"{self.url}/bot"
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[ApiCall]:
+        """Wait until `method` was called at least `count` times."""
+        deadline = time.monotonic() + timeout
+        while len(self.calls_to(method)) < count:
+            if time.monotonic() > deadline:
+                calls = len(self.calls_to(method))
+                raise AssertionError(f"{method} called {calls} times, wanted {count}: {self.calls}")
+            await asyncio.sleep(0.02)
+        return self.calls_to(method)
+
+    def result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": 123456, "is_bot": True, "first_name": "상담봇", "username": "test_consult_bot"}
+        if method == "sendMessage":
+            return {
+                "message_id": next(self.message_ids), "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"],
+            }
+        if method == "getUpdates":
+            updates, self.updates = self.updates, []
+            return updates
+        return True
+
+    async def handle(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if token != TOKEN:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        if request.content_type == "application/json":
+            params = await request.json()
+        else:
+            params = {}
+            for key, value in (await request.post()).items():
+                try:
+                    params[key] = json.loads(value)
+                except (TypeError, ValueError):
+                    params[key] = value
+        self.calls.append(ApiCall(method, params))
+        queued = self.failures.get(method)
+        if queued:
+            status, body = queued.pop(0)
+            return web.json_response(body, status=status)
+        return web.json_response({"ok": True, "result": self.result(method, params)})
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotApi]:
+    """A fake Bot API server on 127.0.0.1 for one test."""
+    api = FakeBotApi()
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", api.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    api.url = f"http://127.0.0.1:{port}"
+    yield api
+    await runner.cleanup()
+
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+@asynccontextmanager
+async def serve_channels(channels: list[InputChannel], handler: Handler) -> AsyncIterator[str]:
+    """Serve input channels on a Sanic app like `rasa run` does, with `handler` in place of Rasa's agent."""
+    Sanic.test_mode = True
+    app = Sanic(f"channels-test-{next(_app_numbers)}")
+    for channel in channels:
+        app.blueprint(channel.blueprint(handler), url_prefix=urljoin("/webhooks/", channel.url_prefix()))
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+
+
+_app_numbers = itertools.count()
+
+
+async def echo_bot(message: UserMessage) -> None:
+    """A stand-in for Rasa: echoes text, offers buttons for '버튼', answers at length for '긴 답변'."""
+    if message.text == "버튼":
+        await message.output_channel.send_response(message.sender_id, {
+            "text": "업종을 골라 주세요.",
+            "buttons": [
+                {"title": "제조업", "payload": '/inform{"industry":"제조업"}'},
+                {"title": "도매 및 소매업", "payload": '/inform{"industry":"도매 및 소매업"}'},
+            ],
+        })
+    elif message.text == "긴 답변":
+        await message.output_channel.send_response(message.sender_id, {"text": "가나다라마바사 " * 1200})
+    elif message.text == "오류":
+        raise RuntimeError("boom")
+    else:
+        await message.output_channel.send_response(message.sender_id, {"text": f"에코: {message.text}"})
