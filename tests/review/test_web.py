@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import handoff
@@ -128,3 +129,14 @@ async def test_analytics_models_and_audit_pages(client: TestClient) -> None:
     assert "재학습" in await (await client.get("/models")).text()
     audit = await (await client.get("/audit")).text()
     assert "김상담" in audit and "login" in audit
+
+
+async def test_mounted_under_staff_like_the_demo_website(logged_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STAFF_TOKEN", TOKEN)
+    root = web.Application()
+    root.add_subapp("/staff", create_app(db_url=logged_db))
+    async with TestClient(TestServer(root)) as test_client:
+        response = await test_client.get("/staff/", allow_redirects=False)
+        assert response.status == 302 and response.headers["Location"] == "/staff/login"
+        login = await test_client.post("/staff/login", data={"name": "kim", "token": TOKEN})
+        assert login.status == 200 and "검토 대기열" in await login.text()
