@@ -6,7 +6,15 @@ from __future__ import annotations
 import contextlib
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ConversationPaused,
+    EventType,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -78,7 +86,8 @@ class ActionDefaultFallback(Action):
                    for name in guessed or DEFAULT_SUGGESTIONS]
         dispatcher.utter_message(text="죄송해요, 잘 이해하지 못했어요. 다르게 말씀해 주시거나 아래에서 골라 주세요.",
                                  buttons=[*buttons, render.HANDOFF_BUTTON])
-        return []
+        # Wait for the rephrased message (inside the intake form, the form asks its question again first).
+        return [] if tracker.active_loop.get("name") else [FollowupAction("action_listen")]
 
 
 class ActionSessionStart(Action):

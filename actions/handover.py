@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,7 +30,7 @@ def handoff_summary(tracker: Tracker, reason: str) -> str:
 
 
 def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
-    """Store a handoff record, tell the user what happens next and pause the bot for this conversation."""
+    """Store a handoff record, tell the user what happens next and pause the bot (listening) for this conversation."""
     try:
         if not handoff.is_silenced(tracker.sender_id):
             handoff.create_handoff(tracker.sender_id, tracker.get_latest_input_channel(),
@@ -40,7 +40,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
                                       f"{render.CALL_CENTRE}로 전화 주시면 바로 도와드립니다.")
         return []
     dispatcher.utter_message(response="utter_handoff_started")
-    return [ConversationPaused()]
+    return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
 def distress_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

@@ -14,7 +14,8 @@ from actions.conversation import (
 from bot import handoff
 from tests.actions.builders import make_tracker, payloads, texts, user_event
 
-PAUSE = {"event": "pause", "timestamp": None}
+PAUSE = [{"event": "pause", "timestamp": None},
+         {"event": "action", "name": "action_listen", "policy": None, "confidence": None, "timestamp": None}]
 
 
 def fallback_turn(text: str) -> list[dict]:
@@ -31,7 +32,7 @@ async def test_handoff_stores_a_record_tells_the_user_and_pauses(dispatcher, dom
     tracker = make_tracker("상담원 연결해 주세요", "request_human", history=history,
                            slots={"business_age": 2.0, "industry": "제조업", "program": "youth-startup-fund"})
     events = await ActionHandoff().run(dispatcher, tracker, domain)
-    assert events == [PAUSE]
+    assert events == PAUSE
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_started"]
     record = handoff.open_handoff("user-1")
     assert record["status"] == "open" and record["channel"] == "rest" and record["reason"] == "request"
@@ -51,21 +52,23 @@ async def test_first_fallback_rephrases_with_suggestions(dispatcher, domain):
     ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "ask_emergency_fund", "confidence": 0.3},
                {"name": "ask_training", "confidence": 0.1}]
     tracker = make_tracker("그거 있잖아요", "nlu_fallback", ranking=ranking)
-    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == []
+    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == [
+        {"event": "followup", "timestamp": None, "name": "action_listen"}]
     assert payloads(dispatcher) == ["/ask_emergency_fund", "/ask_training", "/request_human"]
     assert not handoff.is_silenced("user-1")
 
 
 async def test_second_fallback_in_a_row_hands_over(dispatcher, domain):
     tracker = make_tracker("음 그러니까", "nlu_fallback", history=fallback_turn("ㅋㅋ"))
-    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == [PAUSE]
+    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == PAUSE
     assert handoff.open_handoff("user-1")["reason"] == "fallback"
 
 
 async def test_an_understood_turn_in_between_resets_the_count(dispatcher, domain):
     history = [*fallback_turn("ㅋㅋ"), user_event("안녕하세요", "greet"), {"event": "action", "name": "utter_greet"}]
     tracker = make_tracker("음 그러니까", "nlu_fallback", history=history)
-    assert await ActionDefaultFallback().run(dispatcher, tracker, domain) == []
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
 
 
 async def test_session_start_greets_with_capabilities(dispatcher, domain):
@@ -92,7 +95,7 @@ async def test_restart_releases_the_handoff_and_forgets(dispatcher, domain):
 
 async def test_yes_to_the_counsellor_offer_hands_over(dispatcher, domain):
     tracker = make_tracker("네", "affirm", history=[bot_with_buttons("/request_human", "/deny")])
-    assert await ActionHandleYesNo().run(dispatcher, tracker, domain) == [PAUSE]
+    assert await ActionHandleYesNo().run(dispatcher, tracker, domain) == PAUSE
 
 
 async def test_no_to_the_counsellor_offer(dispatcher, domain):
@@ -140,6 +143,6 @@ async def test_chitchat_and_out_of_scope_reply_and_nudge_back(dispatcher, domain
 
 async def test_distress_in_small_talk_reaches_a_person(dispatcher, domain):
     events = await ActionChitchat().run(dispatcher, make_tracker("요즘 너무 막막해요", "chitchat"), domain)
-    assert events == [PAUSE]
+    assert events == PAUSE
     assert "상담원을 연결" in texts(dispatcher) and "109" not in texts(dispatcher)
     assert handoff.open_handoff("user-1")["reason"] == "distress"

@@ -148,7 +148,7 @@ async def test_emergency_with_risk_to_life_hands_over(kb, dispatcher, domain):
     tracker = make_tracker("빚 때문에 죽고 싶어요", "ask_emergency_fund")
     events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
     assert "109" in texts(dispatcher)
-    assert events == [{"event": "pause", "timestamp": None}]
+    assert events[0] == {"event": "pause", "timestamp": None}
     assert handoff.open_handoff("user-1")["reason"] == "distress"
 
 
