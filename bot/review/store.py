@@ -39,7 +39,7 @@ FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utt
 HANDOFF_ACTIONS = {"action_handoff"}
 FALLBACK_INTENT = "nlu_fallback"
 REASONS = {"low_confidence": "낮은 확신도", "fallback": "폴백", "handoff": "상담원 연결", "correction": "정정",
-           "thumbs_down": "👎 평가"}
+           "thumbs_down": "부정 평가"}
 DECISIONS = {"confirm": "확인", "relabel": "의도 수정", "entities": "개체 수정", "out_of_scope": "범위 밖",
              "dismiss": "제외"}
 
