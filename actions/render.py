@@ -11,6 +11,8 @@ from knowledge_base import Hit, Program
 
 YEAR = re.compile(r"(19|20)\d{2}")
 TERM_LABELS = {"limit": "한도", "rate": "금리", "period": "기간"}
+OTHER_TERM_LABELS = {"limit": "지원 내용", "rate": "비용·금리", "period": "기간"}
+FUND_CATEGORIES = {"정책자금", "위기지원"}
 TOPIC_LABELS = {**TERM_LABELS, "eligibility": "지원대상", "documents": "제출서류", "application": "신청방법",
                 "contact": "문의처"}
 CALL_CENTRE = ("중소기업 정책자금 전담 콜센터 1811-3655 (2025년 기준, 출처: "
@@ -40,10 +42,10 @@ def source_line(source_urls: list[str], as_of: int) -> str:
     return f"출처: {source_urls[0]} ({as_of}년 자료)" if source_urls else f"({as_of}년 자료, 출처 확인 필요)"
 
 
-def terms_lines(key_terms: dict[str, str], as_of: int) -> list[str]:
-    """Bullet lines for limit, rate and period."""
-    return [f"• {label}: {with_year(key_terms[key], as_of)}" for key, label in TERM_LABELS.items()
-            if key_terms.get(key)]
+def terms_lines(key_terms: dict[str, str], as_of: int, category: str) -> list[str]:
+    """Bullet lines for limit, rate and period (named as loan terms only for funds)."""
+    labels = TERM_LABELS if category in FUND_CATEGORIES else OTHER_TERM_LABELS
+    return [f"• {label}: {with_year(key_terms[key], as_of)}" for key, label in labels.items() if key_terms.get(key)]
 
 
 def program_buttons(program_id: str) -> list[Button]:
@@ -73,7 +75,7 @@ def hit_text(rank: int, hit: Hit) -> str:
     if hit.summary:
         lines.append(hit.summary)
     lines += _verdict_lines(hit)
-    lines += terms_lines(hit.key_terms, hit.as_of)
+    lines += terms_lines(hit.key_terms, hit.as_of, hit.category)
     lines.append(source_line(hit.source_urls, hit.as_of))
     return "\n".join(lines)
 
@@ -97,7 +99,7 @@ def program_text(program: Program) -> str:
     target = program.sections.get("지원대상")
     if target:
         lines.append(f"지원대상: {shorten(target)}")
-    lines += terms_lines(program.key_terms, program.as_of)
+    lines += terms_lines(program.key_terms, program.as_of, program.category)
     lines.append(source_line(program.source_urls, program.as_of))
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ from actions.programs import (
     ActionSearchPrograms,
     emergency_track,
 )
+from actions.render import terms_lines
 from actions.tracker_utils import recent_query
 from bot import handoff
 from tests.actions.builders import make_tracker, payloads, texts, user_event
@@ -160,3 +161,9 @@ async def test_recommendation_query_leaves_out_answers_to_intake_questions(kb, d
     tracker = make_tracker("운전이요", "inform", history=history, slots={"business_age": 7})
     await ActionRecommendPrograms().run(dispatcher, tracker, domain)
     assert recent_query(tracker) == "제조업 운전자금 추천해 주세요"
+
+
+def test_terms_of_non_fund_programs_are_not_called_loan_terms():
+    terms = {"limit": "2025년 기준 무료", "rate": "2025년 기준 비용 없음", "period": "2025년 5개월"}
+    assert terms_lines(terms, 2025, "교육연수")[0] == "• 지원 내용: 2025년 기준 무료"
+    assert terms_lines(terms, 2025, "정책자금")[0] == "• 한도: 2025년 기준 무료"
