@@ -98,9 +98,11 @@ def write_examples(path: Path, examples: dict[str, tuple[str, str]], purpose: st
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def export(who: str, target: Path = REVIEWED_FILE, holdout: Path = HOLDOUT_FILE, url: str | None = None
+def export(who: str, target: Path | None = None, holdout: Path | None = None, url: str | None = None
            ) -> ExportResult:
-    """Merge the reviewed examples of the database into the training and held-out files."""
+    """Merge the reviewed examples of the database into the training and held-out files (default: REVIEWED_FILE,
+    HOLDOUT_FILE)."""
+    target, holdout = target or REVIEWED_FILE, holdout or HOLDOUT_FILE
     result = ExportResult()
     train_examples, test_examples = read_examples(target), read_examples(holdout)
     base = base_training_texts(target)

@@ -23,6 +23,13 @@ PII_MESSAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def export_to_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports by default paths go to the test's folder, never into the repository's training data."""
+    monkeypatch.setattr("bot.review.export.REVIEWED_FILE", tmp_path / "default_reviewed_examples.yml")
+    monkeypatch.setattr("bot.review.export.HOLDOUT_FILE", tmp_path / "default_reviewed_holdout.yml")
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a real PostgreSQL server started for this test session on 127.0.0.1."""

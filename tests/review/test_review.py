@@ -129,9 +129,7 @@ def test_export_skips_duplicates_and_conflicts_with_the_training_data(logged_db:
     assert result.conflicts == [f"{text} (request_human)"] and "다른 의도" in result.summary()
 
 
-def test_cli_reviews_and_exports(logged_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.review.export.REVIEWED_FILE", tmp_path / "r.yml")
+def test_cli_reviews_and_exports(logged_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert review_cli(["--db", logged_db, "queue", "--channel", "socketio"]) == 0
     listing = capsys.readouterr().out
     assert "코인 선물 투자 상담해줘" in listing and "— 2건" in listing
@@ -141,6 +139,8 @@ def test_cli_reviews_and_exports(logged_db: str, tmp_path: Path, capsys: pytest.
     assert review_cli(["--db", logged_db, "--staff", "park", "relabel", str(event_id), "out_of_scope"]) == 0
     assert review_cli(["--db", logged_db, "relabel", str(event_id), "no_such_intent"]) == 2
     assert "오류: 도메인에 없는 의도" in capsys.readouterr().err
+    assert review_cli(["--db", logged_db, "export"]) == 0
+    assert "평가용" in capsys.readouterr().out and (tmp_path / "default_reviewed_examples.yml").exists()
     assert review_cli(["--db", logged_db, "stats"]) == 0
     assert "대화 2건" in capsys.readouterr().out
     assert review_cli(["--db", logged_db, "audit"]) == 0

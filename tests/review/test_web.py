@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -74,7 +75,7 @@ async def test_login_is_required(client: TestClient) -> None:
     assert bearer.status == 200
 
 
-async def test_review_a_turn_from_the_queue(client: TestClient, logged_db: str) -> None:
+async def test_review_a_turn_from_the_queue(client: TestClient, logged_db: str, tmp_path: Path) -> None:
     await _login(client)
     page = await (await client.get("/queue")).text()
     assert "&lt;전화번호&gt;" in page and "010-1234-5678" not in page and "상담원 연결해 주세요" in page
@@ -98,6 +99,8 @@ async def test_review_a_turn_from_the_queue(client: TestClient, logged_db: str) 
     assert (await client.get("/turn/99999")).status == 400
     exported = await client.post("/export", data={"csrf": csrf})
     assert "내보내기 완료" in await exported.text()
+    assert "out_of_scope" in (tmp_path / "default_reviewed_examples.yml").read_text(encoding="utf-8") + (
+        tmp_path / "default_reviewed_holdout.yml").read_text(encoding="utf-8")
     assert ("김상담", "review:out_of_scope") in [(r["who"], r["action"]) for r in audit_log(url=logged_db)]
 
 
