@@ -16,6 +16,8 @@ from actions.tracker_utils import latest_entity, latest_intent, latest_text, pre
 YOUTH_BUSINESS_AGE = 3
 ANSWER_INTENTS = {"inform", "nlu_fallback", "correct_info"}
 YES_NO_SLOTS = {"export_status"}
+NUMBER_SLOTS = {"business_age", "employee_count", "revenue_change", "rep_age"}
+SHORT_ANSWER = 12
 
 
 def youth_in_play(tracker: Tracker) -> bool:
@@ -25,7 +27,9 @@ def youth_in_play(tracker: Tracker) -> bool:
 
 
 def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
-    """The requested slot from a reply without an entity: '모르겠어요' → unknown, '5명' → 5, '네' → 수출중."""
+    """The requested slot from a reply without an entity: '모르겠어요' → unknown, '5명' → 5, '네' → 수출중.
+
+    A short reply with a number answers a number question whatever intent the NLU gave it ('3년이요')."""
     if tracker.get_slot("requested_slot") != slot or latest_entity(tracker, slot) is not None:
         return {}
     intent = latest_intent(tracker)
@@ -33,8 +37,10 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
         return {slot: UNKNOWN}
     if any(entity.get("entity") in PROFILE_SLOTS for entity in tracker.latest_message.get("entities") or []):
         return {}
-    if intent in ANSWER_INTENTS or (slot in YES_NO_SLOTS and intent in ("affirm", "deny")):
-        value = parse_answer(slot, latest_text(tracker), intent)
+    text = latest_text(tracker)
+    short_number = slot in NUMBER_SLOTS and len(text) <= SHORT_ANSWER and not (intent or "").startswith("ask_")
+    if intent in ANSWER_INTENTS or short_number or (slot in YES_NO_SLOTS and intent in ("affirm", "deny")):
+        value = parse_answer(slot, text, intent)
         if value is not None:
             return {slot: value}
     return {}

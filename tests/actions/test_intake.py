@@ -71,3 +71,10 @@ async def test_first_values_are_normalised_silently(dispatcher, domain):
     tracker = make_tracker("수출은 안 해요", "inform", after=slot_events(export_status="수출 안 함"))
     assert FORM.validate_export_status("수출 안 함", dispatcher, tracker, domain) == {"export_status": "내수"}
     assert dispatcher.messages == []
+
+
+def test_a_short_number_answers_the_number_question_whatever_the_intent():
+    tracker = make_tracker("3년이요", "greet", slots={"requested_slot": "business_age"})
+    assert extract_answer("business_age", tracker) == {"business_age": 3.0}
+    question = make_tracker("3년 금리요?", "ask_terms", slots={"requested_slot": "business_age"})
+    assert extract_answer("business_age", question) == {}
