@@ -11,9 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.korean import direction_particle, object_particle
 from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise, parse_answer
+from actions.programs import DISASTERS
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, previous_slot_value
 
 YOUTH_BUSINESS_AGE = 3
+DISASTER_SLOTS: list[str] = []
+HARDSHIP_SLOTS = ["revenue_change"]
 ANSWER_INTENTS = {"inform", "nlu_fallback", "correct_info"}
 YES_NO_SLOTS = {"export_status"}
 NUMBER_SLOTS = {"business_age", "employee_count", "revenue_change", "rep_age"}
@@ -61,13 +64,18 @@ def validate_value(slot: str, value: Any, dispatcher: CollectingDispatcher, trac
 
 
 class ValidateCompanyProfileForm(FormValidationAction):
-    """Ask only for missing facts (the representative's age only for youth programs), accept skips and fixes."""
+    """Ask only for missing facts (the representative's age only for youth programs), accept skips and fixes.
+
+    A company in a crisis (crisis_type known) is asked only what decides the emergency programs (fast track)."""
 
     def name(self) -> str:
         return "validate_company_profile_form"
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
+        crisis = tracker.get_slot("crisis_type")
+        if crisis:
+            return DISASTER_SLOTS if crisis in DISASTERS else HARDSHIP_SLOTS
         return [slot for slot in domain_slots if slot != "rep_age" or youth_in_play(tracker)]
 
     async def extract_business_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -36,6 +36,7 @@ SEARCH_HINTS = {
 TOPIC_BY_INTENT = {"ask_eligibility": ["eligibility"], "ask_documents": ["documents"],
                    "ask_application": ["application"], "ask_contact": ["contact"]}
 TOPIC_BY_TERM = {"한도": "limit", "금리": "rate", "기간": "period"}
+TOPIC_QUERY_HINTS = {"rate": "정책자금 기준금리", "limit": "정책자금 융자 한도", "period": "정책자금 대출 기간"}
 DISASTERS = {"재해", "태풍", "호우", "폭우", "집중호우", "홍수", "침수", "산불", "화재", "지진", "폭설", "한파", "가뭄",
              "풍수해"}
 TRACK_QUERIES = {
@@ -124,7 +125,11 @@ class ActionRecommendPrograms(Action):
         return "action_recommend_programs"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        messages, program_ids = recommendation_messages(get_kb(), profile(tracker), recent_query(tracker))
+        query = recent_query(tracker)
+        messages, program_ids = recommendation_messages(get_kb(), profile(tracker), query)
+        if distress_level(query):
+            dispatcher.utter_message(text="많이 힘드시죠. 아래 지원을 바로 확인해 보시고, 사람과 이야기하고 싶으시면 "
+                                          "언제든 '상담원 연결'을 눌러 주세요.")
         utter_all(dispatcher, messages)
         return [SlotSet("recommended_programs", program_ids), SlotSet("program", None)]
 
@@ -215,7 +220,8 @@ class ActionAnswerProgramQuestion(Action):
             return []
         intro = ""
         if program_id is None:
-            hits = program_hits(kb, latest_text(tracker), 1, {})
+            hint = TOPIC_QUERY_HINTS.get(topics[0], "") if len(topics) == 1 else ""
+            hits = program_hits(kb, f"{hint} {latest_text(tracker)}".strip(), 1, {})
             if not hits:
                 dispatcher.utter_message(**not_known("문의하신 내용"))
                 return []

@@ -78,3 +78,10 @@ def test_a_short_number_answers_the_number_question_whatever_the_intent():
     assert extract_answer("business_age", tracker) == {"business_age": 3.0}
     question = make_tracker("3년 금리요?", "ask_terms", slots={"requested_slot": "business_age"})
     assert extract_answer("business_age", question) == {}
+
+
+async def test_a_company_in_crisis_is_asked_only_what_decides_the_emergency_programs(dispatcher, domain):
+    hardship = make_tracker(slots={"crisis_type": "거래처부도", "business_age": 1})
+    disaster = make_tracker(slots={"crisis_type": "호우"})
+    assert await FORM.required_slots(DOMAIN_SLOTS, dispatcher, hardship, domain) == ["revenue_change"]
+    assert await FORM.required_slots(DOMAIN_SLOTS, dispatcher, disaster, domain) == []

@@ -167,3 +167,18 @@ def test_terms_of_non_fund_programs_are_not_called_loan_terms():
     terms = {"limit": "2025년 기준 무료", "rate": "2025년 기준 비용 없음", "period": "2025년 5개월"}
     assert terms_lines(terms, 2025, "교육연수")[0] == "• 지원 내용: 2025년 기준 무료"
     assert terms_lines(terms, 2025, "정책자금")[0] == "• 한도: 2025년 기준 무료"
+
+
+async def test_a_distressed_owner_gets_the_counsellor_offered_with_the_recommendation(kb, dispatcher, domain):
+    tracker = make_tracker("거래처가 부도나서 매출이 반토막 났어요 너무 막막해요", "inform",
+                           slots={"crisis_type": "거래처부도", "revenue_change": -50})
+    await ActionRecommendPrograms().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"].startswith("많이 힘드시죠.")
+    assert "/request_human" in payloads(dispatcher)
+
+
+async def test_a_general_rate_question_searches_the_base_rate(kb, dispatcher, domain):
+    tracker = make_tracker("금리는 보통 얼마예요?", "ask_terms", entities={"term_type": "금리"})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert kb.calls[0] == ("search", "정책자금 기준금리 금리는 보통 얼마예요?")
+    assert "기준으로 안내드려요" in texts(dispatcher)
