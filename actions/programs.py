@@ -221,7 +221,7 @@ class ActionAnswerProgramQuestion(Action):
         intro = ""
         if program_id is None:
             hint = TOPIC_QUERY_HINTS.get(topics[0], "") if len(topics) == 1 else ""
-            hits = program_hits(kb, f"{hint} {latest_text(tracker)}".strip(), 1, {})
+            hits = kb.search(f"{hint} {latest_text(tracker)}".strip(), top_k=1)
             if not hits:
                 dispatcher.utter_message(**not_known("문의하신 내용"))
                 return []

@@ -181,4 +181,5 @@ async def test_a_general_rate_question_searches_the_base_rate(kb, dispatcher, do
     tracker = make_tracker("금리는 보통 얼마예요?", "ask_terms", entities={"term_type": "금리"})
     await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
     assert kb.calls[0] == ("search", "정책자금 기준금리 금리는 보통 얼마예요?")
+    assert "정책자금 신청 절차 금리" in texts(dispatcher)
     assert "기준으로 안내드려요" in texts(dispatcher)
