@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -17,6 +19,7 @@ from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Sanic
 
+from bot.processes import start_rasa_server, start_web_server
 from tests.conftest import free_port
 
 TOKEN = "123456:TEST-token"
@@ -155,3 +158,75 @@ async def echo_bot(message: UserMessage) -> None:
         raise RuntimeError("boom")
     else:
         await message.output_channel.send_response(message.sender_id, {"text": f"에코: {message.text}"})
+
+
+class ThreadedBotApi(FakeBotApi):
+    """The fake Bot API in a thread of its own, for servers that outlive one test's event loop."""
+
+    def start(self) -> ThreadedBotApi:
+        ready = threading.Event()
+        self.loop = asyncio.new_event_loop()
+        port = free_port()
+
+        async def serve() -> None:
+            app = web.Application()
+            app.router.add_post("/bot{token}/{method}", self.handle)
+            self.runner = web.AppRunner(app)
+            await self.runner.setup()
+            await web.TCPSite(self.runner, "127.0.0.1", port).start()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(serve())
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, name="fake-bot-api", daemon=True)
+        self.thread.start()
+        ready.wait(10)
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@dataclass
+class LiveStack:
+    """A real Rasa server (model, action server) with every channel on, its demo website and a fake Bot API."""
+
+    rasa_url: str
+    web_url: str
+    bot_api: ThreadedBotApi
+
+
+@pytest.fixture(scope="session")
+def live_stack(
+    rasa_model: Path, action_server: str, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveStack]:
+    """Own Rasa and web servers: the widget page's random port must be an allowed origin, Telegram must be on."""
+    bot_api = ThreadedBotApi().start()
+    web_port = free_port()
+    env = {
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('channels-tracker') / 'tracker.db'}",
+        "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TELEGRAM_API_BASE_URL": bot_api.base_url,
+    }
+    logs = server_logs / "channels"
+    action_port = int(action_server.rsplit(":", 1)[1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOT_CORS_ORIGINS", env["BOT_CORS_ORIGINS"])  # start_rasa_server reads it for `--cors`
+        rasa = start_rasa_server(free_port(), rasa_model, action_port, env, logs)
+    web_site = start_web_server(web_port, rasa.url, env, logs)
+    try:
+        rasa.wait_ready()
+        web_site.wait_ready()
+        yield LiveStack(rasa.url, web_site.url, bot_api)
+    finally:
+        web_site.stop()
+        rasa.stop()
+        bot_api.stop()
