@@ -51,6 +51,7 @@ TRACK_BUTTONS = [
     {"title": "경영 위기·구조개선", "payload": "/ask_crisis_support"},
 ]
 HARDSHIP_DROP = -10
+CLOSE_DEPTH = 30  # ineligible programs sink in search (score x 0.3), so look deep for the closest one
 
 
 def answer_or_none(kb: KnowledgeBase, program_id: str, topic: str) -> Answer | None:
@@ -87,7 +88,7 @@ def recommendation_messages(kb: KnowledgeBase, company: dict[str, Any], query: s
     messages += [render.message(render.hit_text(rank, hit), render.program_buttons(hit.program_id))
                  for rank, hit in enumerate(hits, start=1)]
     chosen = {hit.program_id for hit in hits}
-    close = next((hit for hit in kb.search(query or describe(company), top_k=5, profile=company)
+    close = next((hit for hit in kb.search(query or describe(company), top_k=CLOSE_DEPTH, profile=company)
                   if hit.eligible is False and hit.program_id not in chosen), None)
     closing = "최종 지원 여부는 신청 후 심사로 결정됩니다. 추천이 도움이 되셨나요?"
     if close:
