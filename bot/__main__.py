@@ -13,12 +13,17 @@ from bot.processes import ServerProcess, start_action_server, start_rasa_server,
 from bot.training import train
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(rasa_port: int, action_port: int, web_port: int) -> int:
     """Start the action server, the Rasa server and the demo web server; stop them all on Ctrl-C."""
     model = train()
     VAR_DIR.mkdir(exist_ok=True)
     servers: list[ServerProcess] = []
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
     try:
         started = time.monotonic()
         servers.append(start_action_server(action_port))
