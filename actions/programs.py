@@ -51,6 +51,7 @@ TRACK_BUTTONS = [
     {"title": "경영 위기·구조개선", "payload": "/ask_crisis_support"},
 ]
 HARDSHIP_DROP = -10
+UNSURE_MARKERS = ("확인 필요", "확인이 필요", "확인하지 못했", "확인되지 않", "공개되지 않")
 CLOSE_DEPTH = 30  # ineligible programs sink in search (score x 0.3), so look deep for the closest one
 
 
@@ -233,7 +234,7 @@ class ActionAnswerProgramQuestion(Action):
             dispatcher.utter_message(**not_known(f"{kb.get(program_id).title}의 해당 내용"))
             return [SlotSet("program", program_id)]
         text = intro + "\n".join(answer.text for answer in answers if answer)
-        unsure = "확인 필요" in text or "확인이 필요" in text
+        unsure = any(marker in text for marker in UNSURE_MARKERS)
         buttons = render.detail_buttons(program_id) if not unsure else [render.HANDOFF_BUTTON]
         if unsure:
             text += "\n정확한 내용은 확인이 필요합니다. 상담원 연결을 원하시면 아래 버튼을 눌러 주세요."

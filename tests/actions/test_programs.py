@@ -13,6 +13,7 @@ from actions.programs import (
 from actions.render import terms_lines
 from actions.tracker_utils import recent_query
 from bot import handoff
+from knowledge_base import Answer
 from tests.actions.builders import make_tracker, payloads, texts, user_event
 
 YEAR = re.compile(r"20\d\d")
@@ -183,3 +184,12 @@ async def test_a_general_rate_question_searches_the_base_rate(kb, dispatcher, do
     assert kb.calls[0] == ("search", "정책자금 기준금리 금리는 보통 얼마예요?")
     assert "정책자금 신청 절차 금리" in texts(dispatcher)
     assert "기준으로 안내드려요" in texts(dispatcher)
+
+
+async def test_an_answer_the_documents_leave_open_offers_the_counsellor(kb, dispatcher, domain, monkeypatch):
+    open_answer = Answer("제출서류: 서류 목록은 공개 자료에서 확인하지 못했습니다.\n(자료 기준 2026년 · 출처: x)", 2026, ["x"])
+    monkeypatch.setattr(kb, "answer", lambda program_id, topic: open_answer)
+    tracker = make_tracker("서류는요?", "ask_documents", slots={"program": "youth-startup-fund"})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert "정확한 내용은 확인이 필요합니다" in texts(dispatcher)
+    assert payloads(dispatcher)[0] == "/request_human"
