@@ -187,7 +187,8 @@ async def test_a_general_rate_question_searches_the_base_rate(kb, dispatcher, do
 
 
 async def test_an_answer_the_documents_leave_open_offers_the_counsellor(kb, dispatcher, domain, monkeypatch):
-    open_answer = Answer("제출서류: 서류 목록은 공개 자료에서 확인하지 못했습니다.\n(자료 기준 2026년 · 출처: x)", 2026, ["x"])
+    text = "제출서류: 서류 목록은 공개 자료에서 확인하지 못했습니다.\n(자료 기준 2026년 · 출처: x)"
+    open_answer = Answer(text, 2026, ["x"])
     monkeypatch.setattr(kb, "answer", lambda program_id, topic: open_answer)
     tracker = make_tracker("서류는요?", "ask_documents", slots={"program": "youth-startup-fund"})
     await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
