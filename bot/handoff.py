@@ -7,7 +7,6 @@ the conversation through Rasa's HTTP API.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
@@ -17,7 +16,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select, update
 from sqlalchemy.engine import Engine
 
-from bot.paths import VAR_DIR
+from bot.privacy import mask_pii
+from bot.review.store import tracker_db_url
 
 STATUSES = ("open", "taken", "released")
 SILENT_STATUSES = ("open", "taken")
@@ -38,30 +38,24 @@ handoffs = Table(
 )
 
 
-def database_url() -> str:
-    """TRACKER_DB_URL, else the default SQLite file var/tracker.db in the repository."""
-    return os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
-
-
 @lru_cache(maxsize=8)
 def _engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
     engine = create_engine(url, future=True)
     metadata.create_all(engine)
     return engine
 
 
 def engine(url: str | None = None) -> Engine:
-    """The engine for `url` (default: database_url()), with the `handoffs` table created."""
-    return _engine(url or database_url())
+    """The engine for `url` (default: the tracker database, TRACKER_DB_URL), with the `handoffs` table created."""
+    return _engine(tracker_db_url(url))
 
 
 def create_handoff(sender_id: str, channel: str | None, summary: str, last_messages: list[dict[str, str]],
                    reason: str, url: str | None = None) -> int:
-    """Store an open handoff record and return its id."""
+    """Store an open handoff record (personal data masked) and return its id."""
+    messages = [{**message, "text": mask_pii(message.get("text") or "")} for message in last_messages]
     row = {"sender_id": sender_id, "channel": channel, "created_at": datetime.now(timezone.utc), "reason": reason,
-           "summary": summary, "last_messages": last_messages, "status": "open", "taken_by": None}
+           "summary": mask_pii(summary), "last_messages": messages, "status": "open", "taken_by": None}
     with engine(url).begin() as connection:
         return int(connection.execute(handoffs.insert().values(**row)).inserted_primary_key[0])
 

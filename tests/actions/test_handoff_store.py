@@ -34,3 +34,11 @@ def test_records_live_in_the_tracker_database_file(handoff_db):
     path = handoff_db.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         assert connection.execute("select sender_id, status from handoffs").fetchall() == [("a", "open")]
+
+
+def test_personal_data_is_masked_before_the_record_is_stored(handoff_db):
+    messages = [{"from": "user", "text": "메일은 kim@example.com 이에요"}]
+    handoff.create_handoff("a", "rest", "연락처 010-1234-5678", messages, "request")
+    record = handoff.open_handoff("a")
+    assert record["summary"] == "연락처 <전화번호>"
+    assert record["last_messages"] == [{"from": "user", "text": "메일은 <이메일> 이에요"}]
