@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import pytest
 from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.server import configure_cors
 from sanic import Sanic
 
 from bot.processes import start_rasa_server, start_web_server
@@ -119,13 +120,20 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 
 
 @asynccontextmanager
-async def serve_channels(channels: list[InputChannel], handler: Handler) -> AsyncIterator[str]:
-    """Serve input channels on a Sanic app like `rasa run` does, with `handler` in place of Rasa's agent."""
+async def serve_channels(
+    channels: list[InputChannel], handler: Handler, port: int | None = None, cors: list[str] | None = None
+) -> AsyncIterator[str]:
+    """Serve input channels on a Sanic app like `rasa run --cors ...` does, with `handler` in place of Rasa's agent.
+
+    Leaving the context drops every open connection, as a server that stops would.
+    """
     Sanic.test_mode = True
     app = Sanic(f"channels-test-{next(_app_numbers)}")
+    if cors is not None:
+        configure_cors(app, cors)
     for channel in channels:
         app.blueprint(channel.blueprint(handler), url_prefix=urljoin("/webhooks/", channel.url_prefix()))
-    port = free_port()
+    port = port or free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()
@@ -135,6 +143,8 @@ async def serve_channels(channels: list[InputChannel], handler: Handler) -> Asyn
     finally:
         await server.before_stop()
         server.close()
+        for connection in list(server.connections):
+            connection.abort()
         await server.wait_closed()
         await server.after_stop()
 

@@ -31,11 +31,15 @@ const TEXT = {
   suggestions: ["긴급경영안정자금 알려주세요", "창업 3년 차인데 받을 수 있는 자금이 있나요?", "상담 전화번호 알려주세요"],
 };
 
+const CHAT_ICON =
+  '<svg width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" ' +
+  'd="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"/></svg>';
+
 const CSS = `
 :host { all: initial; }
 * { box-sizing: border-box; font-family: "Pretendard", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; }
 .launcher { position: fixed; right: 20px; bottom: 20px; width: 60px; height: 60px; border-radius: 50%; border: 0;
-  background: #0b4ea2; color: #fff; font-size: 26px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
+  background: #0b4ea2; color: #fff; display: flex; align-items: center; justify-content: center; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483000; }
 .launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #f5a300; outline-offset: 2px; }
 .panel { position: fixed; right: 20px; bottom: 92px; width: 380px; height: min(640px, calc(100vh - 120px));
   display: flex; flex-direction: column; background: #fff; border-radius: 14px; overflow: hidden;
@@ -151,8 +155,9 @@ class ChatWidget {
     root.append(element("style", { text: CSS }));
     this.launcher = element("button", {
       class: "launcher", type: "button", "aria-label": TEXT.open, "aria-expanded": "false",
-      "aria-controls": "kosme-chat-panel", text: "💬",
+      "aria-controls": "kosme-chat-panel",
     });
+    this.launcher.innerHTML = CHAT_ICON; // a constant: no font needed for the icon
     this.status = element("div", { class: "status", role: "status", text: TEXT.connecting });
     const restart = element("button", { type: "button", "aria-label": TEXT.restart, title: TEXT.restart, text: "새 상담" });
     const close = element("button", { type: "button", "aria-label": TEXT.close, title: TEXT.close, text: "✕" });
@@ -262,20 +267,21 @@ class ChatWidget {
 
   showWelcome() {
     const replies = TEXT.suggestions.map((title) => ({ title, payload: title }));
-    this.welcome = this.appendMessage({ from: "bot", text: TEXT.welcome, time: Date.now(), replies }, true);
+    const entry = { from: "bot", text: TEXT.welcome, time: Date.now(), replies };
+    this.welcome = { entry, node: this.appendMessage(entry, true) };
   }
 
   clearHistory() {
     this.history = [];
     this.store.remove("history");
     this.log.replaceChildren();
+    this.showWelcome();
   }
 
   restart() {
     this.sessionId = null;
     this.store.remove("session");
     this.clearHistory();
-    this.showWelcome();
     if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
     this.input.focus();
   }
@@ -308,7 +314,9 @@ class ChatWidget {
 
   record(entry) {
     if (this.welcome) {
-      this.welcome.querySelector(".replies")?.remove();
+      // The welcome becomes part of the kept conversation once the user answers it.
+      this.welcome.node.querySelector(".replies")?.remove();
+      this.history.push({ ...this.welcome.entry, replies: [] });
       this.welcome = null;
     }
     this.history.push(entry);
