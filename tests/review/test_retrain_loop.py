@@ -129,10 +129,12 @@ def test_log_review_export_retrain_gate_promote_chat(servers: tuple[str, str, Pa
     assert first["decision"] == "rejected" and first["reasons"], first
     assert Path(first["report"]).exists() and "승격하지 않은 이유" in Path(first["report"]).read_text(encoding="utf-8")
     assert running_model(rasa_url).name == rasa_model.name, "the current model stays"
+    print(Path(first["report"]).read_text(encoding="utf-8"))
 
     # 5. the same small config with the reviewed data against that candidate: not worse, so promoted
     second = retrain("김검토", rasa_url, reviewed=reviewed, holdout=holdout, epochs=SMALL_EPOCHS,
                      current=Path(first["candidate"]), tolerance=0.02, url=db_url)
+    print(Path(second["report"]).read_text(encoding="utf-8"))
     assert second["decision"] == "promoted", second
     assert set(second["scores"]) == {"fixed_split", "reviewed_holdout"}
     new, old = ({name: Scores(**scores) for name, scores in second[key].items()}
