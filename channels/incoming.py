@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+
+from bot.privacy import masking_on_new_message
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
 
 MAX_MESSAGE_CHARS = 2000
 """Longest message handed to the bot; longer ones get a polite request to shorten them."""
@@ -42,3 +50,8 @@ def prepare_text(raw: object) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise RejectedMessage(TOO_LONG_REPLY)
     return text
+
+
+def hand_off(on_new_message: Handler) -> Handler:
+    """Rasa's message handler as every channel calls it: personal data is masked first (bot.privacy)."""
+    return masking_on_new_message(on_new_message)

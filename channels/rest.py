@@ -12,7 +12,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.incoming import RejectedMessage, prepare_text
+from channels.incoming import RejectedMessage, hand_off, prepare_text
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class RestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health check at `/` and the message endpoint at `/webhook`."""
+        on_new_message = hand_off(on_new_message)
         webhook = Blueprint("channels_rest_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])

@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.incoming import ERROR_REPLY, RejectedMessage, prepare_text
+from channels.incoming import ERROR_REPLY, RejectedMessage, hand_off, prepare_text
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class SocketIOInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server attached to the Sanic app, plus a health route at /webhooks/socketio/."""
+        on_new_message = hand_off(on_new_message)
         # cors_allowed_origins=[] leaves the CORS headers of the long-polling transport to Sanic-CORS
         # (`rasa run --cors ...`), which would otherwise duplicate them; the origin check happens in `connect`.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=MAX_PACKET_BYTES)
@@ -94,6 +95,10 @@ class SocketIOInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.listener("before_server_stop")
+        async def stop(*_: Any) -> None:
+            await sio.shutdown()  # ends the engine.io ping tasks and disconnects the clients (they reconnect)
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:

@@ -33,7 +33,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.constants import ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from channels.incoming import ERROR_REPLY, RejectedMessage, prepare_text
+from channels.incoming import ERROR_REPLY, RejectedMessage, hand_off, prepare_text
 
 logger = logging.getLogger(__name__)
 
@@ -377,7 +377,7 @@ class TelegramInput(InputChannel):
         webhook = Blueprint("channels_telegram_webhook", __name__)
         settings = self.settings
         if settings.token:
-            self.bridge = TelegramBridge(make_bot(settings), on_new_message)
+            self.bridge = TelegramBridge(make_bot(settings), hand_off(on_new_message))
         bridge = self.bridge
 
         @webhook.route("/", methods=["GET"])

@@ -85,6 +85,8 @@ async def test_session_reply_and_done(server, client: WidgetClient) -> None:
     assert await client.say({"message": "  긴급경영안정자금 알려주세요 ", "session_id": session_id}) == [
         {"text": "에코: 긴급경영안정자금 알려주세요"}]
     assert (received[0].sender_id, received[0].input_channel) == (session_id, "socketio")
+    await client.say({"message": "제 번호는 010-1234-5678 입니다", "session_id": session_id})
+    assert received[1].text == "제 번호는 <전화번호> 입니다"  # masked before the bot sees it (bot.privacy)
 
 
 async def test_buttons_arrive_as_quick_replies(server, client: WidgetClient) -> None:
@@ -196,4 +198,6 @@ async def test_rest_answers_and_rejects_bad_requests(server) -> None:
         assert empty.json() == [{"recipient_id": "u", "text": EMPTY_REPLY}]
         failing = await http.post(url, json={"sender": "u", "message": "오류"})
         assert failing.status_code == 500 and "error" in failing.json()
-    assert [m.text for m in received] == ["자금 문의", "오류"]
+        masked = await http.post(url, json={"sender": "u", "message": "메일은 ceo@example.com"})
+        assert masked.json() == [{"recipient_id": "u", "text": "에코: 메일은 <이메일>"}]
+    assert [m.text for m in received] == ["자금 문의", "오류", "메일은 <이메일>"]
