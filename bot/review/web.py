@@ -226,7 +226,8 @@ async def login_page(request: web.Request) -> web.Response:
             log_action(who, "login", url=config["db"])
             response = web.HTTPFound(url(request, "queue"))
             response.set_cookie(COOKIE, f"{who}|{_sign(config['secret'], 'session|' + who)}", httponly=True,
-                                samesite="Strict", path="/", max_age=12 * 3600)
+                                samesite="Strict", path=url(request, "index"), secure=request.secure,
+                                max_age=12 * 3600)
             raise response
         log_action(name or "?", "login_failed", url=config["db"])
         error = "<p class='msg err'>토큰 또는 이름이 올바르지 않습니다.</p>"
@@ -238,7 +239,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     response = web.HTTPFound(url(request, "login"))
-    response.del_cookie(COOKIE, path="/")
+    response.del_cookie(COOKIE, path=url(request, "index"))
     raise response
 
 
@@ -437,9 +438,9 @@ async def retrain_action(request: web.Request) -> web.Response:
     log_path = log_dir / f"retrain-{datetime.now(KST):%Y%m%d-%H%M%S}.log"
     with log_path.open("wb") as log_file:
         config["process"] = subprocess.Popen(
-            [sys.executable, "-m", "bot.retrain", "--by", who, "--rasa-url", config["rasa_url"], "--db", config["db"]],
+            [sys.executable, "-m", "bot.retrain", "--by", who, "--rasa-url", config["rasa_url"]],
             cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRACKER_DB_URL": config["db"]})
     log_action(who, "retrain:request", None, {"log": log_path.name}, config["db"])
     raise redirect(request, "models", "재학습을 시작했습니다. 몇 분 뒤 결과가 이 표에 나타납니다.")
 

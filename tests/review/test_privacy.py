@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.privacy import find_pii, mask_event, mask_pii, masking_on_new_message
+from bot.privacy import CORPORATE, PLACEHOLDERS, find_pii, mask_event, mask_pii, masking_on_new_message
 
 RAW = {
     "900101-1234567": "<주민등록번호>",
@@ -60,6 +60,7 @@ def test_mask_is_idempotent_and_complete() -> None:
     assert mask_pii(masked) == masked
     assert all(raw not in masked for raw in RAW)
     assert [span.placeholder for span in find_pii(text)] == list(RAW.values())
+    assert {*RAW.values(), CORPORATE} == set(PLACEHOLDERS), "every kind of personal data is covered"
 
 
 def test_mask_event_masks_text_entities_and_slots() -> None:
