@@ -37,10 +37,11 @@ REVENUE_WORDS = ("매출", "매상", "영업이익", "이익", "수익", "판매
 NOT_REVENUE_WORDS = ("금리", "이자", "세액", "공제", "할인", "지분", "보증")
 SCHEDULE_WORDS = ("신청", "접수", "모집", "교육", "공고", "연수", "행사", "입주")
 EXPORT_NEGATIVE = ("안 ", "안해", "안 해", "않", "없", "못")
-EXPORT_FUTURE = ("예정", "계획", "준비", "려고", "려는", "할까", "싶", "고려", "목표", "생각", "할 ", "해 보", "해보")
-EXPORT_CURRENT = ("중", "하고", "하는", "해요", "합니다", "했", "하며", "기업", "업체", "실적", "비중", "해서")
+EXPORT_FUTURE = ("예정", "계획", "준비", "려고", "려는", "할까", "싶", "고려", "목표", "생각", "해 보", "해보")
+EXPORT_CURRENT = ("중", "하고", "하는", "해요", "합니다", "했", "하며", "실적", "비중", "해서")
 
 EXTENSION = "ko_numeric"
+BLOCKED = "_blocked"  # a match that only exists to stop a shorter alias inside it (스마트공장 ⊃ 공장)
 
 
 def _is_numeric(token: Token) -> bool:
@@ -63,7 +64,7 @@ NUMBER_WITH_PUNCT: list[dict[str, Any]] = [
 PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "money": [[*NUMBER_WITH_PUNCT, {"ORTH": "원", "OP": "?"}], [*NUMBER, {"ORTH": "원", "OP": "?"}]],
     "rep_age": [
-        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살"]}}],
+        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살", "세요"]}}],
         [{"TAG": "SN", "ORTH": {"IN": ["20", "30", "40", "50", "60", "70"]}}, {"ORTH": "대"},
          {"ORTH": {"IN": list(normalizers.DECADE_OFFSETS)}, "OP": "?"}],
     ],
@@ -94,6 +95,7 @@ GAZETTEERS: dict[str, dict[str, tuple[str, ...]]] = {
     "fund_purpose": gazetteer.FUND_PURPOSES,
     "term_type": gazetteer.TERM_TYPES,
     "program": gazetteer.PROGRAMS,
+    BLOCKED: {BLOCKED: gazetteer.NOT_ENTITIES},
 }
 
 
@@ -183,12 +185,15 @@ class EntityMatcher:
         return value
 
     def _export_status(self, span: Span, _: str) -> str | None:
-        if span[0].text == "내수" or span[0].text == "국내" and "만" in span.text:
+        doc = span.doc
+        after = doc[span.end:span.end + 6]
+        if len(after) and after[0].text in ("기업", "업체"):
+            # `수출기업이에요` states a fact; `수출 기업 전용 자금` only names a kind of company.
+            return ("내수" if span[0].text == "내수" else "수출중") if any(
+                token.tag_.startswith("VCP") for token in after[1:3]) else None
+        if span[0].text == "내수" or span[0].text == "국내":
             return "내수"
-        if span[0].text == "국내":
-            return None
-        _, right = self._window(span, 0, 5)
-        right = right + " "
+        right = after.text + " "
         if any(word in right for word in EXPORT_NEGATIVE):
             return "내수"
         if any(word in right for word in EXPORT_FUTURE):
@@ -235,12 +240,13 @@ class EntityMatcher:
             if value is not None:
                 candidates.append(span)
                 values[(start, end, entity)] = value
-        entities = [
-            Entity(span.label_, morphemes[span.start].start, morphemes[span.end - 1].end,
-                   values[(span.start, span.end, span.label_)])
-            for span in filter_spans(candidates)
-        ]
-        return sorted(entities, key=lambda e: e.start)
+        entities: list[Entity] = []
+        for span in sorted(filter_spans(candidates), key=lambda s: s.start):
+            value = values[(span.start, span.end, span.label_)]
+            if span.label_ == BLOCKED or any(e.entity == span.label_ and e.value == value for e in entities):
+                continue
+            entities.append(Entity(span.label_, morphemes[span.start].start, morphemes[span.end - 1].end, value))
+        return entities
 
 
 @functools.cache

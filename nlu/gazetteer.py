@@ -68,7 +68,7 @@ INDUSTRIES: dict[str, tuple[str, ...]] = {
     ),
     "건설업": ("건설업", "건설", "건설사", "인테리어", "시공", "토목"),
     "운수 및 창고업": ("운수업", "운수", "물류", "운송업", "운송", "택배", "화물", "창고업"),
-    "전문, 과학 및 기술 서비스업": ("연구개발", "디자인", "컨설팅", "엔지니어링", "광고대행", "R&D"),
+    "전문, 과학 및 기술 서비스업": ("연구개발", "디자인", "컨설팅업", "컨설팅 회사", "엔지니어링", "광고대행", "R&D"),
     "농업, 임업 및 어업": ("농업", "축산", "축산업", "어업", "양식업", "임업", "스마트팜"),
     "교육 서비스업": ("교육 서비스업", "학원", "교육업", "에듀테크"),
     "보건업 및 사회복지 서비스업": ("의료기관", "병원", "요양원", "사회복지"),
@@ -118,53 +118,70 @@ TERM_TYPES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Program aliases → knowledge_base program ids (front matter `id` of knowledge_base/programs/*.md).
+# Program aliases → knowledge_base program ids (front matter `id` of knowledge_base/programs/*.md;
+# tests/nlu/test_entities.py checks every id exists there).
 PROGRAMS: dict[str, tuple[str, ...]] = {
     "emergency-management-stabilization": (
-        "긴급경영안정자금", "긴급경영안정", "긴경자금", "긴경", "긴급자금", "긴급 경영안정자금", "재해중소기업지원",
-        "일시적경영애로",
+        "긴급경영안정자금", "긴급경영안정", "긴경자금", "긴경", "긴급자금", "긴급 경영안정자금", "긴급경영자금",
+        "경영안정자금",
     ),
-    "youth-startup-fund": ("청년전용창업자금", "청년전용 창업자금", "청년창업자금", "청년 창업자금", "청창자금"),
-    "startup-foundation-fund": (
-        "혁신창업사업화자금", "창업기반지원자금", "창업기반지원", "혁신창업자금", "개발기술사업화자금",
-        "개발기술사업화",
+    "emergency-disaster-fund": ("재해중소기업지원", "재해중소기업 지원", "재해자금", "재해 자금", "앰뷸런스맨"),
+    "emergency-temporary-hardship": (
+        "일시적경영애로", "일시적 경영애로", "일시적경영애로자금", "경영애로 자금", "경영애로자금",
     ),
-    "youth-startup-academy": ("청년창업사관학교", "창업사관학교", "청창사"),
-    "new-market-fund": (
+    "emergency-ecommerce-settlement": ("티메프 피해 자금", "미정산 피해 자금", "정산 지연 피해 자금"),
+    "emergency-tariff-fund": ("통상리스크 대응 긴급자금", "관세 대응 자금", "통상리스크 자금", "관세 긴급자금"),
+    "youth-startup-fund": (
+        "청년전용창업자금", "청년전용 창업자금", "청년창업자금", "청년 창업자금", "청창자금", "청년창업 자금",
+    ),
+    "startup-foundation-fund": ("혁신창업사업화자금", "창업기반지원자금", "창업기반지원", "혁신창업자금"),
+    "tech-commercialization-fund": ("개발기술사업화자금", "개발기술사업화", "기술사업화자금"),
+    "export-entry-fund": (
         "신시장진출지원자금", "신시장진출자금", "신시장자금", "신시장 진출 자금", "내수기업수출기업화",
-        "수출기업글로벌화",
+        "내수기업수출기업화자금",
     ),
-    "new-growth-fund": (
-        "신성장기반자금", "신성장자금", "혁신성장지원자금", "혁신성장지원", "제조현장스마트화자금",
-        "제조현장스마트화",
-    ),
-    "restart-fund": ("재도약지원자금", "재도약자금", "재창업자금", "사업전환자금", "구조개선전용자금", "구조개선자금"),
-    "investment-linked-loan": (
-        "투융자복합금융", "투융자 복합금융", "성장공유형", "이익공유형", "투자조건부융자", "투자조건부 융자",
-        "스케일업금융",
-    ),
-    "proactive-restructuring": ("선제적 자율구조개선", "선제적자율구조개선", "자율구조개선", "자율구조개선프로그램"),
-    "restart-consulting": ("회생컨설팅", "재기컨설팅", "진로제시컨설팅", "회생 컨설팅", "재기 컨설팅"),
+    "export-globalization-fund": ("수출기업글로벌화", "수출기업글로벌화자금", "수출기업 글로벌화"),
+    "innovation-growth-fund": ("신성장기반자금", "신성장자금", "혁신성장지원자금", "혁신성장지원"),
+    "smart-manufacturing-fund": ("제조현장스마트화자금", "제조현장스마트화", "스마트공장 자금", "스마트화 자금"),
+    "cooperative-fund": ("협동화자금", "협동화 자금"),
+    "restart-fund": ("재창업자금", "재창업 자금"),
+    "business-conversion-fund": ("재도약지원자금", "재도약자금", "재도약 지원 자금", "사업전환자금", "사업전환 자금"),
+    "restructuring-fund": ("구조개선전용자금", "구조개선 전용 자금", "구조개선자금"),
+    "trade-change-fund": ("통상변화대응자금", "통상변화대응"),
+    "investment-loan": ("투융자복합금융", "투융자 복합금융", "투자조건부융자", "투자조건부 융자", "스케일업금융"),
+    "growth-sharing-loan": ("성장공유형", "성장공유형 대출", "이익공유형", "이익공유형 대출"),
+    "preemptive-restructuring": ("선제적 자율구조개선", "선제적자율구조개선", "자율구조개선", "자율구조개선프로그램"),
+    "rehabilitation-consulting": ("회생컨설팅", "회생 컨설팅", "기업회생 컨설팅"),
+    "career-path-consulting": ("재기컨설팅", "재기 컨설팅", "진로제시컨설팅"),
     "crisis-alert-service": (
         "위기극복 알림서비스", "위기극복알림서비스", "위기 알림", "위기알림", "조기경보", "조기경보시스템",
     ),
-    "smart-factory-training": (
-        "스마트공장 재직자 장기심화과정", "장기심화과정", "스마트공장 배움터", "배움터", "스마트공장 교육",
-        "스마트공장 연수",
+    "smart-factory-worker-course": (
+        "스마트공장 재직자 장기심화과정", "장기심화과정", "스마트공장 교육", "스마트공장 연수",
     ),
-    "sme-training-institute": ("중소벤처기업연수원", "연수원", "이러닝연수", "이러닝"),
-    "ai-bigdata-training": ("AI 역량강화 연수", "AI 교육", "빅데이터 교육", "AI·빅데이터", "인공지능 교육"),
+    "smart-factory-learning-centers": ("스마트공장 배움터", "배움터"),
+    "training-institutes": ("중소벤처기업연수원", "연수원", "이러닝연수", "이러닝"),
+    "ai-capability-training": ("AI 역량강화 연수", "AI 교육", "빅데이터 교육", "AI·빅데이터", "인공지능 교육"),
     "export-incubator": ("수출인큐베이터", "수출 인큐베이터", "수출BI", "해외 인큐베이터"),
-    "gobizkorea": ("고비즈코리아", "고비즈", "gobizkorea", "GobizKorea", "고비즈 코리아"),
+    "gobizkorea": ("고비즈코리아", "고비즈", "gobizkorea", "고비즈 코리아"),
     "export-voucher": ("수출바우처", "수출 바우처"),
-    "regulation-free-zone": ("규제자유특구", "규제 자유 특구", "규제특구", "규제샌드박스", "규제 샌드박스", "실증특례"),
-    "job-matching": ("일자리 매칭", "일자리매칭", "기업인력애로센터", "인력애로센터", "이달의 우수 중소기업 일자리"),
-    "tomorrow-fill-deduction": (
-        "내일채움공제", "내일 채움 공제", "내채공", "청년재직자 내일채움공제", "청년재직자내일채움공제",
-    ),
+    "online-export": ("온라인 수출 지원", "역직구"),
+    "regulation-free-zone": ("규제자유특구", "규제 자유 특구", "규제특구", "규제 특구"),
+    "regulation-free-zone-sandbox": ("규제샌드박스", "규제 샌드박스", "실증특례", "임시허가", "규제 신속확인"),
+    "regulation-free-zone-challenge": ("규제자유특구 챌린지", "특구 챌린지"),
+    "job-matching-center": ("일자리 매칭", "일자리매칭", "기업인력애로센터", "인력애로센터"),
+    "youth-job-matching": ("이달의 우수 중소기업 일자리", "청년 일자리 매칭"),
+    "tomorrow-fill-deduction": ("내일채움공제", "내일 채움 공제", "내채공"),
+    "youth-tomorrow-fill-deduction": ("청년재직자 내일채움공제", "청년재직자내일채움공제", "청년 내일채움"),
     "employee-savings-plan": (
         "재직자 우대 저축공제", "재직자우대저축공제", "우대저축공제", "우대 저축공제", "저축공제",
     ),
-    "smart-factory-aftercare": ("스마트공장 사후관리", "사후관리 지원사업", "AS코칭"),
+    "smart-factory-aftercare": ("스마트공장 사후관리", "사후관리 지원사업"),
+    "smart-factory-remote-as": ("AS코칭", "비대면 AS코칭"),
     "gangwon-next-unicorn": ("넥스트 유니콘", "넥스트유니콘"),
+    "ax-sprint-track": ("AX 스프린트", "AX 우대트랙"),
+    "regional-leading-firms": ("지역특화선도기업", "지역 대표기업"),
 }
+
+# Compounds that contain an alias but are not that entity: `스마트공장` is a program topic, not the industry `공장`.
+NOT_ENTITIES: tuple[str, ...] = ("스마트공장", "스마트 공장", "공장 자동화", "공장자동화")
