@@ -143,3 +143,28 @@ async def test_mounted_under_staff_like_the_demo_website(logged_db: str, monkeyp
         assert response.status == 302 and response.headers["Location"] == "/staff/login"
         login = await test_client.post("/staff/login", data={"name": "kim", "token": TOKEN})
         assert login.status == 200 and "검토 대기열" in await login.text()
+
+
+async def test_retrain_button_starts_one_background_retraining(client: TestClient, logged_db: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    started = []
+
+    class FakeProcess:
+        def __init__(self, command: list[str], **kwargs: object) -> None:
+            started.append((command, kwargs["env"]))
+
+        def poll(self) -> None:
+            return None
+
+    monkeypatch.setattr("bot.review.web.subprocess.Popen", FakeProcess)
+    monkeypatch.setattr("bot.review.web.VAR_DIR", tmp_path)
+    await _login(client, "박운영")
+    csrf = await _csrf(client, "/models")
+    first = await (await client.post("/retrain", data={"csrf": csrf})).text()
+    assert "재학습을 시작했습니다" in first and "진행 중" in first
+    second = await (await client.post("/retrain", data={"csrf": csrf})).text()
+    assert "이미 진행 중" in second and len(started) == 1
+    command, env = started[0]
+    assert command[1:] == ["-m", "bot.retrain", "--by", "박운영", "--rasa-url", "http://127.0.0.1:9"]
+    assert env["TRACKER_DB_URL"] == logged_db
+    assert ("박운영", "retrain:request") in [(r["who"], r["action"]) for r in audit_log(url=logged_db)]
