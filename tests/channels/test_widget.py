@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,10 +17,16 @@ from tests.channels.conftest import echo_bot, serve_channels
 from tests.channels.test_live import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import free_port
 
-STATIC = Path(__file__).resolve().parents[2] / "channels" / "web" / "static"
+WEB = Path(__file__).resolve().parents[2] / "channels" / "web"
+STATIC = WEB / "static"
 OFFLINE = "연결이 끊겼어요. 다시 연결하는 중…"
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
+
+def test_the_committed_build_is_built_from_the_current_source() -> None:
+    source_hash = hashlib.sha256((WEB / "src" / "widget.js").read_bytes()).hexdigest()
+    banner = (STATIC / "widget.js").read_text(encoding="utf-8").splitlines()[0]
+    assert f"sha256:{source_hash}" in banner, "run: cd channels/web && npm ci && npm run build"
 
 
 async def site(socket_url: str) -> tuple[web.AppRunner, str]:
@@ -61,6 +68,7 @@ async def say(page: Page, text: str) -> None:
     await page.get_by_label("메시지 입력").press("Enter")
 
 
+@needs_chromium
 async def test_widget_reconnects_after_a_server_restart_and_keeps_its_session(browser: Any) -> None:
     socket_port = free_port()
     socket_url = f"http://127.0.0.1:{socket_port}"
@@ -94,6 +102,7 @@ async def test_widget_reconnects_after_a_server_restart_and_keeps_its_session(br
         await runner.cleanup()
 
 
+@needs_chromium
 async def test_widget_markup_links_buttons_and_new_conversation(browser: Any) -> None:
     async def bot(message: Any) -> None:
         if message.text == "링크":

@@ -7,7 +7,8 @@ import { io } from "socket.io-client";
 const STORAGE = "kosme-chat";
 const MAX_HISTORY = 100;
 const MAX_CHARS = 2000;
-const TYPING_TIMEOUT_MS = 60000;
+const TYPING_TIMEOUT_MS = 60000; // after sending, until the first reply
+const MORE_REPLIES_MS = 8000; // after a reply, unless bot_done comes first
 const URL_PATTERN = /(https?:\/\/[^\s<>"')\]]+)/g;
 
 const TEXT = {
@@ -239,7 +240,7 @@ class ChatWidget {
     });
     this.socket.on("bot_uttered", (message) => {
       this.addBotMessage(message);
-      this.showTyping(true);
+      this.showTyping(true, MORE_REPLIES_MS);
     });
     this.socket.on("bot_done", () => this.showTyping(false));
     this.socket.on("disconnect", () => {
@@ -361,10 +362,10 @@ class ChatWidget {
     node.append(group);
   }
 
-  showTyping(on) {
+  showTyping(on, timeoutMs = TYPING_TIMEOUT_MS) {
     clearTimeout(this.typingTimer);
     this.typing.hidden = !on;
-    if (on) this.typingTimer = setTimeout(() => (this.typing.hidden = true), TYPING_TIMEOUT_MS);
+    if (on) this.typingTimer = setTimeout(() => (this.typing.hidden = true), timeoutMs);
   }
 
   scrollDown() {
