@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+import socketio
 from aiohttp import web
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.server import configure_cors
@@ -25,6 +26,8 @@ from tests.conftest import free_port
 
 TOKEN = "123456:TEST-token"
 SECRET = "test-secret_42"
+ALLOWED = "http://127.0.0.1:8080"
+update_ids = itertools.count(1)
 
 
 @dataclass
@@ -240,3 +243,73 @@ def live_stack(
         web_site.stop()
         rasa.stop()
         bot_api.stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def message_update(text: str | None = None, chat_id: int = 42, chat_type: str = "private", **extra: Any) -> dict:
+    """A Telegram Update with a message (text, or other content passed in `extra`)."""
+    message = {
+        "message_id": next(update_ids), "date": int(time.time()),
+        "chat": {"id": chat_id, "type": chat_type, **({"title": "모임"} if chat_type != "private" else {})},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "사장님"},
+        **({"text": text} if text is not None else {}), **extra,
+    }
+    return {"update_id": next(update_ids), "message": message}
+
+
+def callback_update(data: str, chat_id: int = 42) -> dict:
+    """A pressed inline-keyboard button."""
+    return {
+        "update_id": next(update_ids),
+        "callback_query": {
+            "id": f"cb{next(update_ids)}", "chat_instance": "ci", "data": data,
+            "from": {"id": chat_id, "is_bot": False, "first_name": "사장님"},
+            "message": {"message_id": 7, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+                        "text": "업종을 골라 주세요."},
+        },
+    }
+
+
+class WidgetClient:
+    """A socket.io client speaking the widget's protocol."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        for event in ("session_confirm", "bot_uttered", "bot_done", "session_error", "connect_error"):
+            self.sio.on(event, lambda data=None, event=event: self.events.put_nowait((event, data)))
+
+    async def connect(self, url: str, origin: str | None = ALLOWED, wait: bool = True) -> None:
+        headers = {"Origin": origin} if origin else {}
+        # Long-polling only: engineio 4.15's websocket client needs aiohttp>=3.10 and Rasa pins 3.9.
+        await self.sio.connect(url, headers=headers, transports=["polling"], wait=wait)
+
+    async def close(self) -> None:
+        """Leave at once: a polling client's graceful disconnect waits for the pending long-poll (~30 s)."""
+        await self.sio.eio.disconnect(abort=True)
+
+    async def next(self, timeout: float = 5.0) -> tuple[str, Any]:
+        return await asyncio.wait_for(self.events.get(), timeout)
+
+    async def session(self, session_id: Any = None) -> str:
+        await self.sio.emit("session_request", {"session_id": session_id})
+        event, data = await self.next()
+        assert event == "session_confirm"
+        return data
+
+    async def say(self, data: Any) -> list[dict]:
+        """Send one user_uttered event; collect the bot messages until bot_done."""
+        await self.sio.emit("user_uttered", data)
+        messages = []
+        while True:
+            event, payload = await self.next()
+            if event == "bot_done":
+                return messages
+            assert event == "bot_uttered", (event, payload)
+            messages.append(payload)

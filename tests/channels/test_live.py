@@ -9,7 +9,6 @@ import random
 import re
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,15 +17,16 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.paths import REPO_ROOT
 from channels.telegram import SECRET_HEADER, split_text
-from tests.channels.conftest import SECRET, LiveStack
-from tests.channels.test_socketio_rest import WidgetClient
-from tests.channels.test_telegram import callback_update, message_update
+from tests.channels.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECRET,
+    LiveStack,
+    WidgetClient,
+    callback_update,
+    message_update,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 REPORTS = REPO_ROOT / "reports"
 CONSULTATION = ["안녕하세요", "긴급경영안정자금 알려주세요"]
 KOREAN_TIME = re.compile(r"^(오전|오후) \d{1,2}:\d{2}$")  # the widget's timestamps, e.g. 오후 3:05

@@ -2,59 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import socketio
 
 from channels.incoming import EMPTY_REPLY, ERROR_REPLY, NOT_TEXT_REPLY, TOO_LONG_REPLY, prepare_text
 from channels.rest import RestInput
 from channels.socketio import SocketIOInput
-from tests.channels.conftest import echo_bot, serve_channels
-
-ALLOWED = "http://127.0.0.1:8080"
-
-
-class WidgetClient:
-    """A socket.io client speaking the widget's protocol."""
-
-    def __init__(self) -> None:
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-        for event in ("session_confirm", "bot_uttered", "bot_done", "session_error", "connect_error"):
-            self.sio.on(event, lambda data=None, event=event: self.events.put_nowait((event, data)))
-
-    async def connect(self, url: str, origin: str | None = ALLOWED, wait: bool = True) -> None:
-        headers = {"Origin": origin} if origin else {}
-        # Long-polling only: engineio 4.15's websocket client needs aiohttp>=3.10 and Rasa pins 3.9.
-        await self.sio.connect(url, headers=headers, transports=["polling"], wait=wait)
-
-    async def close(self) -> None:
-        """Leave at once: a polling client's graceful disconnect waits for the pending long-poll (~30 s)."""
-        await self.sio.eio.disconnect(abort=True)
-
-    async def next(self, timeout: float = 5.0) -> tuple[str, Any]:
-        return await asyncio.wait_for(self.events.get(), timeout)
-
-    async def session(self, session_id: Any = None) -> str:
-        await self.sio.emit("session_request", {"session_id": session_id})
-        event, data = await self.next()
-        assert event == "session_confirm"
-        return data
-
-    async def say(self, data: Any) -> list[dict]:
-        """Send one user_uttered event; collect the bot messages until bot_done."""
-        await self.sio.emit("user_uttered", data)
-        messages = []
-        while True:
-            event, payload = await self.next()
-            if event == "bot_done":
-                return messages
-            assert event == "bot_uttered", (event, payload)
-            messages.append(payload)
+from tests.channels.conftest import ALLOWED, WidgetClient, echo_bot, serve_channels
 
 
 @pytest.fixture

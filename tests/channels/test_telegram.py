@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from typing import Any
 
@@ -24,35 +23,19 @@ from channels.telegram import (
     poll,
     split_text,
 )
-from tests.channels.conftest import SECRET, TOKEN, FakeBotApi, echo_bot, serve_channels
+from tests.channels.conftest import (
+    SECRET,
+    TOKEN,
+    FakeBotApi,
+    callback_update,
+    echo_bot,
+    message_update,
+    serve_channels,
+    update_ids,
+)
 from tests.conftest import free_port
 
 LONG_PAYLOAD = '/ask_program_detail{"program_id":"emergency-management-stabilization"}'
-_update_ids = itertools.count(1)
-
-
-def message_update(text: str | None = None, chat_id: int = 42, chat_type: str = "private", **extra: Any) -> dict:
-    """A Telegram Update with a message (text, or other content passed in `extra`)."""
-    message = {
-        "message_id": next(_update_ids), "date": int(time.time()),
-        "chat": {"id": chat_id, "type": chat_type, **({"title": "모임"} if chat_type != "private" else {})},
-        "from": {"id": chat_id, "is_bot": False, "first_name": "사장님"},
-        **({"text": text} if text is not None else {}), **extra,
-    }
-    return {"update_id": next(_update_ids), "message": message}
-
-
-def callback_update(data: str, chat_id: int = 42) -> dict:
-    """A pressed inline-keyboard button."""
-    return {
-        "update_id": next(_update_ids),
-        "callback_query": {
-            "id": f"cb{next(_update_ids)}", "chat_instance": "ci", "data": data,
-            "from": {"id": chat_id, "is_bot": False, "first_name": "사장님"},
-            "message": {"message_id": 7, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-                        "text": "업종을 골라 주세요."},
-        },
-    }
 
 
 class Recorder:
@@ -204,13 +187,13 @@ async def test_non_text_edited_group_and_channel_updates_never_crash(telegram) -
         message_update(photo=[{**file, "width": 90, "height": 90}]),
         message_update(voice={**file, "duration": 3}),
         message_update(location={"latitude": 37.5, "longitude": 127.0}),
-        {"update_id": next(_update_ids), "edited_message": message_update("수정했어요")["message"]},
-        {"update_id": next(_update_ids), "channel_post": {
+        {"update_id": next(update_ids), "edited_message": message_update("수정했어요")["message"]},
+        {"update_id": next(update_ids), "channel_post": {
             "message_id": 1, "date": 0, "chat": {"id": -100, "type": "channel", "title": "공지"}, "text": "공지"}},
         message_update("단체방 잡담", chat_id=-5, chat_type="group"),
         message_update("/start", chat_id=-6, chat_type="supergroup"),
-        {"update_id": next(_update_ids), "my_chat_member": None},
-        {"update_id": next(_update_ids)},
+        {"update_id": next(update_ids), "my_chat_member": None},
+        {"update_id": next(update_ids)},
     ]
     for update in updates:
         assert (await post(base, update)).status_code == 200

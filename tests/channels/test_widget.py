@@ -13,8 +13,7 @@ from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
 from channels.socketio import SocketIOInput
-from tests.channels.conftest import echo_bot, serve_channels
-from tests.channels.test_live import CHROMIUM, CHROMIUM_ARGS
+from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS, echo_bot, serve_channels
 from tests.conftest import free_port
 
 WEB = Path(__file__).resolve().parents[2] / "channels" / "web"
