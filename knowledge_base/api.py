@@ -26,6 +26,9 @@ TOPICS = {
     "application": "신청방법", "contact": "문의",
 }
 GUIDE_CATEGORY = "신청안내"
+# A document whose facts are this many years older than the newest document in the corpus is out of date:
+# recommend() ranks it after every current program and every hit of it says so.
+STALE_YEARS = 5
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Hit:
     eligible: bool | None = None
     reasons: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form for the CLI: every field plus `source_url`, the first source."""
@@ -77,6 +81,7 @@ class KnowledgeBase:
 
     def __init__(self, programs: list[Program], index: ChunkIndex, embedder: Embedder) -> None:
         self.programs = {p.program_id: p for p in programs}
+        self.newest_year = max(p.as_of for p in programs)
         self.index = index
         self.embedder = embedder
 
@@ -130,11 +135,23 @@ class KnowledgeBase:
         best = sum(weight for weight, _ in lists) / (RRF_K + 1)
         return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
 
+    def is_stale(self, program: Program) -> bool:
+        """True when only old facts are known: marked 과거자료/종료, or as_of STALE_YEARS behind the newest."""
+        return program.status != "운영중" or self.newest_year - program.as_of >= STALE_YEARS
+
+    def freshness_notes(self, program: Program) -> list[str]:
+        """A Korean note for a program that ended or whose facts are old; [] for a current one."""
+        if program.status == "종료":
+            return [f"운영이 끝난 사업입니다 ({program.as_of}년 자료 기준)."]
+        if self.is_stale(program):
+            return [f"{program.as_of}년까지의 자료만 있어 현재 운영 여부와 조건은 확인이 필요합니다."]
+        return []
+
     def _hit(self, program_id: str, score: float, decision: Decision | None = None) -> Hit:
         program = self.programs[program_id]
         hit = Hit(program_id=program_id, title=program.title, score=round(score, 4), source_urls=program.source_urls,
                   as_of=program.as_of, category=program.category, summary=program.summary,
-                  key_terms=dict(program.key_terms))
+                  key_terms=dict(program.key_terms), notes=self.freshness_notes(program))
         if decision is not None:
             hit.eligible, hit.reasons, hit.missing = decision.eligible, decision.reasons, decision.missing
         return hit
@@ -168,17 +185,21 @@ class KnowledgeBase:
         return Answer(text=f"{body}\n{footer}", as_of=program.as_of, source_urls=program.source_urls)
 
     def recommend(self, profile: dict[str, Any], query: str = "", top_k: int = 3) -> list[Hit]:
-        """Programs for a company profile: eligible ones first (more satisfied conditions first), never ineligible."""
+        """Programs for a company profile: current programs before out-of-date ones (see is_stale), then eligible
+        ones first (more satisfied conditions first), then relevance; never ineligible or ended (status 종료) ones."""
         text = query.strip() or profile_query(profile)
         relevance = dict(self.rank(text)) if text else {}
         ranked = []
         for pid, program in self.programs.items():
+            if program.category == GUIDE_CATEGORY or program.status == "종료":
+                continue
             decision = check(program.eligibility, profile)
-            if program.category != GUIDE_CATEGORY and decision.eligible is not False:
+            if decision.eligible is not False:
                 fit = (1 + decision.matched) if decision.eligible else 0
-                ranked.append((fit, relevance.get(pid, 0.0), self._hit(pid, relevance.get(pid, 0.0), decision)))
-        ranked.sort(key=lambda item: (-item[0], -item[1]))
-        return [hit for _, _, hit in ranked[:top_k]]
+                key = (self.is_stale(program), -fit, -relevance.get(pid, 0.0))
+                ranked.append((key, self._hit(pid, relevance.get(pid, 0.0), decision)))
+        ranked.sort(key=lambda item: item[0])
+        return [hit for _, hit in ranked[:top_k]]
 
 
 def profile_query(profile: dict[str, Any]) -> str:

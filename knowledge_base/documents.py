@@ -21,6 +21,9 @@ KEY_TERMS = ("limit", "rate", "period")
 ELIGIBILITY_KEYS = {"business_age", "industries", "revenue_drop", "rep_age", "region", "export_status", "crisis",
                     "employee_count", "fund_purpose", "notes"}
 EXPORT_STATUSES = {"수출중", "수출예정", "내수"}
+# 운영중 (default): the program runs; 과거자료: only old facts are known (recommend() ranks it last);
+# 종료: no longer run (recommend() leaves it out).
+STATUSES = ("운영중", "과거자료", "종료")
 REGIONS = {"비수도권", "수도권"}
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 YEAR_PATTERN = re.compile(r"(19|20)\d{2}")
@@ -46,6 +49,7 @@ class Program:
     key_terms: dict[str, str]
     sections: dict[str, str]
     summary: str = ""
+    status: str = "운영중"
     aliases: list[str] = field(default_factory=list)
     eligibility: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -97,6 +101,8 @@ def validate_meta(meta: dict[str, Any], sections: dict[str, str], stem: str | No
     as_of = meta.get("as_of")
     if as_of is not None and (not isinstance(as_of, int) or not 2000 <= as_of <= 2100):
         problems.append("as_of must be a year such as 2026")
+    if meta.get("status", STATUSES[0]) not in STATUSES:
+        problems.append(f"status '{meta['status']}' is not one of {list(STATUSES)}")
     urls = meta.get("source_url")
     if urls is not None:
         urls = [urls] if isinstance(urls, str) else urls
@@ -175,6 +181,7 @@ def parse_program(path: Path) -> Program:
         key_terms={name: str(meta["key_terms"][name]).strip() for name in KEY_TERMS},
         sections=sections,
         summary=str(meta["summary"]).strip(),
+        status=str(meta.get("status", STATUSES[0])),
         aliases=[str(a) for a in meta.get("aliases") or []],
         eligibility=dict(meta["eligibility"] or {}),
         path=path,

@@ -87,5 +87,31 @@ def test_recommend_uses_the_profile(kb: KnowledgeBase) -> None:
     assert all(h.category != "신청안내" for h in flooded)
 
 
+def test_recommend_ranks_out_of_date_programs_last(kb: KnowledgeBase) -> None:
+    changwon = {"business_age": 10, "industry": "제조업", "region": "창원시", "fund_purpose": "시설"}
+    for query in ("", "경남 창원에서 10년 된 제조업체인데 시설자금이 필요해요"):
+        hits = kb.recommend(changwon, query, top_k=3)
+        assert "regional-leading-firms" not in [h.program_id for h in hits], hits
+        assert hits[0].program_id in {"innovation-growth-fund", "smart-manufacturing-fund"}
+        assert all(not kb.is_stale(kb.get(h.program_id)) and h.notes == [] for h in hits)
+    everything = kb.recommend(changwon, top_k=len(kb.programs))
+    stale = [kb.is_stale(kb.get(h.program_id)) for h in everything]
+    assert stale == sorted(stale) and any(stale)
+    regional = next(h for h in everything if h.program_id == "regional-leading-firms")
+    assert regional.eligible is True and "확인이 필요합니다" in regional.notes[0] and "2020년" in regional.notes[0]
+
+
+def test_ended_programs_are_not_recommended(kb: KnowledgeBase) -> None:
+    program = kb.get("smart-manufacturing-fund")
+    changwon = {"business_age": 10, "industry": "제조업", "region": "창원시", "fund_purpose": "시설"}
+    assert "smart-manufacturing-fund" in [h.program_id for h in kb.recommend(changwon, top_k=5)]
+    program.status = "종료"
+    try:
+        assert "smart-manufacturing-fund" not in [h.program_id for h in kb.recommend(changwon, top_k=60)]
+        assert kb.search("제조현장스마트화자금", top_k=1)[0].notes == ["운영이 끝난 사업입니다 (2026년 자료 기준)."]
+    finally:
+        program.status = "운영중"
+
+
 def test_load_is_cached(kb: KnowledgeBase, index_path) -> None:
     assert KnowledgeBase.load(index_path=index_path) is kb
