@@ -91,13 +91,14 @@ def start_rasa_server(
     log_dir: Path = VAR_DIR / "logs",
 ) -> ServerProcess:
     """Start the Rasa server with the REST, socket.io and Telegram channels and the HTTP API."""
-    cors = os.environ.get("BOT_CORS_ORIGINS", DEFAULT_CORS_ORIGINS).split()
+    server_env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})}
+    cors = server_env.get("BOT_CORS_ORIGINS") or os.environ.get("BOT_CORS_ORIGINS", DEFAULT_CORS_ORIGINS)
+    server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
     command = [
         str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(model),
         "--credentials", str(CREDENTIALS_FILE), "--endpoints", str(ENDPOINTS_FILE),
-        "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors,
+        "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]
-    server_env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})}
     process, log_path = _spawn("rasa_server", command, server_env, log_dir)
     url = f"http://127.0.0.1:{port}"
     return ServerProcess(

@@ -26,10 +26,16 @@ def rasa_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Environment for the test servers: a tracker database of their own."""
+def web_port() -> int:
+    """The port of the test demo website, chosen first so the Rasa server can allow its origin."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def server_env(tmp_path_factory: pytest.TempPathFactory, web_port: int) -> dict[str, str]:
+    """Environment for the test servers: a tracker database of their own and the test website's origin."""
     database = tmp_path_factory.mktemp("tracker") / "tracker.db"
-    return {"TRACKER_DB_URL": f"sqlite:///{database}"}
+    return {"TRACKER_DB_URL": f"sqlite:///{database}", "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}"}
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +67,7 @@ def rasa_server(rasa_model: Path, action_server: str, server_env: dict[str, str]
 
 
 @pytest.fixture(scope="session")
-def web_server(rasa_server: str, server_env: dict[str, str], server_logs: Path) -> Iterator[str]:
+def web_server(rasa_server: str, web_port: int, server_env: dict[str, str], server_logs: Path) -> Iterator[str]:
     """Base URL of the demo website whose widget talks to `rasa_server`."""
-    for server in _running(start_web_server(free_port(), rasa_server, server_env, server_logs)):
+    for server in _running(start_web_server(web_port, rasa_server, server_env, server_logs)):
         yield server.url
