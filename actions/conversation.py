@@ -23,9 +23,10 @@ from actions.handover import distress_handoff, hand_over
 from actions.knowledge import get_kb
 from actions.korean import direction_particle, object_particle
 from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise
-from actions.programs import recommendation_messages, utter_all
+from actions.programs import named_program, recommendation_messages, show_program, utter_all
 from actions.safety import distress_level
 from actions.tracker_utils import (
+    capabilities_sent,
     failed_turns,
     last_bot_buttons,
     latest_entity,
@@ -34,6 +35,7 @@ from actions.tracker_utils import (
     profile,
     recent_query,
     slots_set_this_turn,
+    user_turns,
 )
 from bot import handoff
 
@@ -77,6 +79,11 @@ class ActionDefaultFallback(Action):
         distressed = distress_handoff(dispatcher, tracker)
         if distressed is not None:
             return distressed
+        if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it
+            kb = get_kb()
+            program_id = named_program(tracker, kb)
+            if program_id:
+                return show_program(dispatcher, kb, program_id, detail=False)
         if failed_turns(tracker, {FALLBACK_ACTION}) >= 2:
             dispatcher.utter_message(text="거듭 이해하지 못해 죄송합니다. 상담원이 직접 도와드리도록 연결할게요.")
             return hand_over(dispatcher, tracker, "fallback")
@@ -107,6 +114,18 @@ class ActionSessionStart(Action):
         else:
             dispatcher.utter_message(response="utter_capabilities")
         return [*events, ActionExecuted("action_listen")]
+
+
+class ActionGreet(Action):
+    """Answer a greeting, unless the session-start greeting was just sent for this very message."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if user_turns(tracker) > 1 or not capabilities_sent(tracker):
+            dispatcher.utter_message(response="utter_greet")
+        return []
 
 
 class ActionRestart(Action):

@@ -146,9 +146,9 @@ class ActionSearchPrograms(Action):
         if distress_level(latest_text(tracker)) == 2:
             return distress_handoff(dispatcher, tracker) or []
         kb = get_kb()
-        program_id = latest_entity(tracker, "program", "program_id")
-        if program_id and known_program(kb, program_id):
-            return show_program(dispatcher, kb, program_id)
+        program_id = named_program(tracker, kb)
+        if program_id:
+            return show_program(dispatcher, kb, program_id, detail=False)
         query = f"{SEARCH_HINTS.get(latest_intent(tracker) or '', '')} {latest_text(tracker)}".strip()
         hits = program_hits(kb, query, 3, profile(tracker))
         if not hits:
@@ -158,11 +158,20 @@ class ActionSearchPrograms(Action):
         return [SlotSet("recommended_programs", [hit.program_id for hit in hits]), SlotSet("program", None)]
 
 
-def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id: str) -> list[EventType]:
-    """Send one program in detail and put it in focus."""
+def named_program(tracker: Tracker, kb: KnowledgeBase) -> str | None:
+    """The known program the latest message names (the NLU's `program` entity or a button's `program_id`)."""
+    program_id = latest_entity(tracker, "program", "program_id")
+    return program_id if program_id and known_program(kb, program_id) else None
+
+
+def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id: str, detail: bool = True,
+                 rating: bool = True) -> list[EventType]:
+    """Send one program (name, summary, target when `detail`, key terms with year, source) and put it in focus."""
     program = kb.get(program_id)
-    dispatcher.utter_message(**render.message(render.program_text(program), render.detail_buttons(program_id)))
-    dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))
+    text = render.program_text(program, kb.freshness_notes(program), target=detail)
+    dispatcher.utter_message(**render.message(text, render.detail_buttons(program_id)))
+    if rating:
+        dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))
     return [SlotSet("program", program_id)]
 
 
@@ -275,21 +284,26 @@ class ActionEmergencyFastTrack(Action):
         kb = get_kb()
         company = profile(tracker)
         track = emergency_track(company.get("crisis_type"), company.get("revenue_change"))
+        named = named_program(tracker, kb)
+        events = show_program(dispatcher, kb, named, detail=False, rating=False) if named else []
         if track is None:
-            dispatcher.utter_message(text="어떤 어려움을 겪고 계신가요? 상황에 맞는 긴급 지원을 바로 찾아 드릴게요.",
-                                     buttons=TRACK_BUTTONS)
-            return []
+            question = ("어떤 상황이신가요? 고르시면 맞는 긴급 지원을 바로 안내해 드릴게요." if named else
+                        "어떤 어려움을 겪고 계신가요? 상황에 맞는 긴급 지원을 바로 찾아 드릴게요.")
+            dispatcher.utter_message(text=question, buttons=TRACK_BUTTONS)
+            return events
         hits = program_hits(kb, f"{TRACK_QUERIES[track]} {latest_text(tracker)}", 1, company)
         if not hits:
-            dispatcher.utter_message(**not_known("긴급 지원 내용"))
-            return []
+            if not named:
+                dispatcher.utter_message(**not_known("긴급 지원 내용"))
+            return events
         hit = hits[0]
         steps = answer_or_none(kb, hit.program_id, "application")
         text = "많이 힘드시죠. 도움이 될 방법을 함께 찾아 드릴게요.\n" if level else ""
-        text += f"긴급 지원으로 가장 알맞은 사업을 안내드려요.\n{render.hit_text(1, hit)}"
+        if hit.program_id != named:
+            text += f"긴급 지원으로 가장 알맞은 사업을 안내드려요.\n{render.hit_text(1, hit)}\n\n"
         if steps:
-            text += f"\n\n신청 방법\n{steps.text}"
-        text += f"\n급하시면 {render.CALL_CENTRE}로 바로 문의하세요."
+            text += f"신청 방법\n{steps.text}\n"
+        text += f"급하시면 {render.CALL_CENTRE}로 바로 문의하세요."
         dispatcher.utter_message(text=text, buttons=[*render.detail_buttons(hit.program_id)[:2],
                                                      render.HANDOFF_BUTTON, *render.RATING_BUTTONS])
         return [SlotSet("program", hit.program_id)]

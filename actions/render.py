@@ -76,6 +76,7 @@ def hit_text(rank: int, hit: Hit) -> str:
         lines.append(hit.summary)
     lines += _verdict_lines(hit)
     lines += terms_lines(hit.key_terms, hit.as_of, hit.category)
+    lines += [f"ℹ {note}" for note in getattr(hit, "notes", [])]
     lines.append(source_line(hit.source_urls, hit.as_of))
     return "\n".join(lines)
 
@@ -91,15 +92,15 @@ def shorten(text: str, limit: int = SECTION_LIMIT) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
-def program_text(program: Program) -> str:
-    """A program in detail: summary, target, key terms with year, source."""
+def program_text(program: Program, notes: list[str] | tuple[str, ...] = (), target: bool = True) -> str:
+    """A program: name, summary, (target,) key terms with year, freshness notes, source."""
     lines = [f"[{program.title}]"]
     if program.summary:
         lines.append(program.summary)
-    target = program.sections.get("지원대상")
-    if target:
-        lines.append(f"지원대상: {shorten(target)}")
+    if target and program.sections.get("지원대상"):
+        lines.append(f"지원대상: {shorten(program.sections['지원대상'])}")
     lines += terms_lines(program.key_terms, program.as_of, program.category)
+    lines += [f"ℹ {note}" for note in notes]
     lines.append(source_line(program.source_urls, program.as_of))
     return "\n".join(lines)
 

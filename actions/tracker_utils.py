@@ -73,22 +73,44 @@ def last_messages(tracker: Tracker, limit: int = 8) -> list[dict[str, str]]:
     return messages[-limit:]
 
 
+def _names_program(event: dict[str, Any]) -> bool:
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return any(entity.get("entity") in ("program", "program_id") for entity in entities)
+
+
 def failed_turns(tracker: Tracker, fallback_actions: set[str]) -> int:
     """How many consecutive user turns, counting back from the latest, ended in one of `fallback_actions`.
 
-    The latest turn counts as failed (the caller is the fallback running now)."""
+    The latest turn counts as failed (the caller is the fallback running now); a turn whose message named a
+    program was understood (the fallback showed that program)."""
     turns: list[set[str]] = []
     for event in session_events(tracker):
         if event.get("event") == "user":
-            turns.append(set())
+            turns.append(set() if not _names_program(event) else {"named_program"})
         elif event.get("event") == "action" and turns:
             turns[-1].add(event.get("name") or "")
     count = 1
     for actions in reversed(turns[:-1]):
-        if not actions & fallback_actions:
+        if not actions & fallback_actions or "named_program" in actions:
             break
         count += 1
     return count
+
+
+def user_turns(tracker: Tracker) -> int:
+    """Number of user messages in this session (the latest included)."""
+    return sum(event.get("event") == "user" for event in session_events(tracker))
+
+
+def capabilities_sent(tracker: Tracker) -> bool:
+    """True when the latest action_session_start sent its greeting (utter_capabilities; the bot event comes
+    right after the action, before `session_started`)."""
+    events = list(tracker.events)
+    start = max((i for i, event in enumerate(events)
+                 if event.get("event") == "action" and event.get("name") == "action_session_start"), default=None)
+    return start is not None and any(
+        event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_capabilities"
+        for event in events[start + 1:])
 
 
 def last_bot_buttons(tracker: Tracker) -> list[dict[str, str]]:

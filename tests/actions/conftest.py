@@ -66,6 +66,9 @@ class FakeKnowledgeBase:
         hits = [self._hit(p, profile) for p in self.programs.values() if p.category != "신청안내"]
         return [hit for hit in hits if hit.eligible is not False][:top_k]
 
+    def freshness_notes(self, program: Program) -> list[str]:
+        return ["2020년까지의 자료만 있어 현재 운영 여부와 조건은 확인이 필요합니다."] if program.as_of < 2021 else []
+
     def get(self, program_id: str) -> Program:
         return self.programs[program_id]
 

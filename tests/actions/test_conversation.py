@@ -1,9 +1,12 @@
 """Session start, restart, handoff, two-stage fallback, yes/no, ratings, corrections, chit-chat, out-of-scope."""
 
+from rasa_sdk import Tracker
+
 from actions.conversation import (
     ActionAcknowledgeCorrection,
     ActionChitchat,
     ActionDefaultFallback,
+    ActionGreet,
     ActionHandleYesNo,
     ActionHandoff,
     ActionOutOfScope,
@@ -69,6 +72,46 @@ async def test_an_understood_turn_in_between_resets_the_count(dispatcher, domain
     tracker = make_tracker("음 그러니까", "nlu_fallback", history=history)
     events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+async def test_unclear_message_naming_a_program_shows_the_program(kb, dispatcher, domain):
+    tracker = make_tracker("청년전용창업자금에 대해 알고 싶어요", "nlu_fallback", history=fallback_turn("ㅋㅋ"),
+                           entities={"program": "youth-startup-fund"})
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("[청년전용창업자금]\n청년전용창업자금 요약")
+    assert "출처: https://example.go.kr/notice" in texts(dispatcher)
+    assert events == [{"event": "slot", "timestamp": None, "name": "program", "value": "youth-startup-fund"}]
+    assert handoff.open_handoff("user-1") is None
+    # ... and that turn was understood: the next unclear message is a first fallback again
+    named = user_event("청년전용창업자금에 대해 알고 싶어요", "nlu_fallback", [{"entity": "program",
+                                                                    "value": "youth-startup-fund"}])
+    history = [named, {"event": "action", "name": "action_default_fallback"}]
+    events = await ActionDefaultFallback().run(dispatcher, make_tracker("음", "nlu_fallback", history=history), domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+SESSION_START = [{"event": "action", "name": "action_session_start"},
+                 {"event": "bot", "text": "안녕하세요, …", "metadata": {"utter_action": "utter_capabilities"}},
+                 {"event": "session_started"}, {"event": "action", "name": "action_listen"}]
+
+
+async def test_first_greeting_is_answered_by_the_session_start_greeting_only(dispatcher, domain):
+    latest = user_event("안녕하세요", "greet")
+    tracker = Tracker("user-1", {}, latest["parse_data"], [*SESSION_START, latest], False, None, {}, "action_listen")
+    assert await ActionGreet().run(dispatcher, tracker, domain) == []
+    assert dispatcher.messages == []
+
+
+async def test_later_greeting_is_answered(dispatcher, domain):
+    latest = user_event("안녕하세요", "greet")
+    events = [*SESSION_START, user_event("긴급자금 알려줘", "ask_emergency_fund"), {"event": "bot", "text": "…"},
+              {"event": "action", "name": "action_listen"}, latest]
+    await ActionGreet().run(dispatcher, Tracker("user-1", {}, latest["parse_data"], events, False, None, {},
+                                                "action_listen"), domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
+    dispatcher.messages.clear()
+    await ActionGreet().run(dispatcher, make_tracker("안녕하세요", "greet"), domain)  # no session greeting sent
+    assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
 
 
 async def test_session_start_greets_with_capabilities(dispatcher, domain):

@@ -146,6 +146,37 @@ async def test_disaster_reaches_the_program_and_how_to_apply_in_one_turn(kb, dis
     numbers_have_year_and_source(dispatcher)
 
 
+async def test_emergency_naming_a_program_shows_it_then_offers_the_tracks(kb, dispatcher, domain):
+    tracker = make_tracker("재해 긴급경영안정자금 알려주세요", "ask_emergency_fund",
+                           entities={"program": "emergency-disaster-fund"})
+    events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
+    first = dispatcher.messages[0]["text"]
+    assert first.startswith("[재해 긴급경영안정자금]\n재해 긴급경영안정자금 요약")
+    assert "• 한도: 2026년 기준 최대 10억원" in first and "• 기간: 5년(거치 2년) (2026년 기준)" in first
+    assert "출처: https://example.go.kr/notice (2026년 자료)" in first and "지원대상" not in first
+    assert "어떤 상황이신가요?" in dispatcher.messages[-1]["text"]
+    assert '/ask_emergency_fund{"crisis_type": "재해"}' in payloads(dispatcher)
+    assert events == [{"event": "slot", "timestamp": None, "name": "program", "value": "emergency-disaster-fund"}]
+    numbers_have_year_and_source(dispatcher)
+
+
+async def test_emergency_naming_a_program_with_a_known_crisis_adds_the_steps(kb, dispatcher, domain):
+    tracker = make_tracker("호우 피해인데 재해 긴급경영안정자금 알려주세요", "ask_emergency_fund",
+                           entities={"program": "emergency-disaster-fund", "crisis_type": "호우"},
+                           slots={"crisis_type": "호우"})
+    await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
+    body = texts(dispatcher)
+    assert body.startswith("[재해 긴급경영안정자금]") and body.count("[재해 긴급경영안정자금]") == 1
+    assert "신청 방법" in body and "1811-3655" in body and "어떤 상황이신가요?" not in body
+
+
+async def test_an_old_program_says_its_facts_are_old(kb, dispatcher, domain):
+    kb.programs["youth-startup-fund"].as_of = 2020
+    tracker = make_tracker("청년전용창업자금 알려줘", "ask_startup_fund", entities={"program": "youth-startup-fund"})
+    await ActionSearchPrograms().run(dispatcher, tracker, domain)
+    assert "ℹ 2020년까지의 자료만 있어 현재 운영 여부와 조건은 확인이 필요합니다." in texts(dispatcher)
+
+
 async def test_emergency_with_risk_to_life_hands_over(kb, dispatcher, domain):
     tracker = make_tracker("빚 때문에 죽고 싶어요", "ask_emergency_fund")
     events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
