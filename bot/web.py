@@ -28,7 +28,7 @@ def create_app(rasa_url: str) -> web.Application:
     app.router.add_get("/healthz", health)
     app.router.add_get("/widget-config.json", widget_config)
     app.router.add_get("/", index)
-    app.add_subapp("/staff", create_staff_app())
+    app.add_subapp("/staff", create_staff_app(rasa_url=rasa_url))
     app.router.add_static("/", STATIC_DIR)
     return app
 
