@@ -81,6 +81,28 @@ def test_three_explained_recommendations_within_five_turns(rasa_server: str):
     assert '/rate_answer{"rating":"up"}' in button_payloads(replies)
 
 
+def test_the_first_greeting_is_said_once(rasa_server: str):
+    replies = Chat(rasa_server).say("안녕하세요")
+    text = joined(replies)
+    assert "정책자금·지원사업 추천" in text and "반갑습니다" not in text, text
+    assert len(replies) == 1
+
+
+@pytest.mark.parametrize(("message", "title"), [
+    ("긴급경영안정자금 알려주세요", "[긴급경영안정자금]"),
+    ("청년전용창업자금 알려줘", "[청년전용창업자금]"),
+    ("수출인큐베이터가 뭐예요", "[수출인큐베이터]"),
+])
+def test_a_named_program_is_shown_with_terms_year_and_source(rasa_server: str, message: str, title: str):
+    replies = Chat(rasa_server).say(message)
+    card = next((reply.get("text") or "" for reply in replies if (reply.get("text") or "").startswith(title)), "")
+    lines = card.splitlines()
+    assert len(lines) >= 4 and lines[1] and "지원대상" not in card, joined(replies)
+    assert YEAR.search(card) and card.count("• ") >= 2 and lines[-1].startswith("출처: http"), card
+    if title == "[긴급경영안정자금]":
+        assert '/ask_emergency_fund{"crisis_type": "재해"}' in button_payloads(replies)
+
+
 def test_program_question_is_answered_with_year_and_source(rasa_server: str):
     chat = Chat(rasa_server)
     text = joined(chat.say('/ask_terms{"program":"emergency-management-stabilization","term_type":"금리"}'))
