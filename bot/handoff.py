@@ -10,14 +10,13 @@ import json
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select, update
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, select, update
 from sqlalchemy.engine import Engine
 
+from bot.database import database_engine
 from bot.privacy import mask_pii
-from bot.review.store import tracker_db_url
 
 STATUSES = ("open", "taken", "released")
 SILENT_STATUSES = ("open", "taken")
@@ -38,16 +37,9 @@ handoffs = Table(
 )
 
 
-@lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    metadata.create_all(engine)
-    return engine
-
-
 def engine(url: str | None = None) -> Engine:
     """The engine for `url` (default: the tracker database, TRACKER_DB_URL), with the `handoffs` table created."""
-    return _engine(tracker_db_url(url))
+    return database_engine(metadata, url)
 
 
 def create_handoff(sender_id: str, channel: str | None, summary: str, last_messages: list[dict[str, str]],

@@ -17,8 +17,8 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.database import tracker_db_url
 from bot.privacy import mask_event
-from bot.review.store import tracker_db_url
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ import os
 import sys
 
 from bot import handoff
+from bot.database import tracker_db_url
 from bot.review import analytics
 from bot.review.export import export
 from bot.review.inbox import take_or_release
@@ -21,7 +22,6 @@ from bot.review.store import (
     get_turn,
     parse_day,
     queue,
-    tracker_db_url,
 )
 
 

@@ -23,14 +23,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     desc,
     inspect,
     select,
 )
 from sqlalchemy.engine import Engine
 
-from bot.paths import DOMAIN_FILE, REPO_ROOT, VAR_DIR
+from bot.database import database_engine
+from bot.paths import DOMAIN_FILE
 from bot.privacy import mask_pii
 
 KST = ZoneInfo("Asia/Seoul")
@@ -90,31 +90,13 @@ registry = Table(
 )
 
 
-def tracker_db_url(url: str | None = None) -> str:
-    """`url`, else TRACKER_DB_URL, else the SQLite file var/tracker.db; relative SQLite paths are under the repo."""
-    url = url or os.environ.get("TRACKER_DB_URL") or f"sqlite:///{VAR_DIR / 'tracker.db'}"
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        path = url.removeprefix("sqlite:///")
-        absolute = path if os.path.isabs(path) else str(REPO_ROOT / path)
-        os.makedirs(os.path.dirname(absolute), exist_ok=True)
-        url = f"sqlite:///{absolute}"
-    return url
-
-
 class ReviewError(ValueError):
     """A staff request that cannot be carried out; the message is Korean and shown as is."""
 
 
-@lru_cache(maxsize=8)
-def _engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    metadata.create_all(engine)
-    return engine
-
-
 def engine(url: str | None = None) -> Engine:
     """Engine on the tracker database (TRACKER_DB_URL or var/tracker.db) with the review tables created."""
-    return _engine(tracker_db_url(url))
+    return database_engine(metadata, url)
 
 
 @lru_cache(maxsize=1)

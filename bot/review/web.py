@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy import desc, select
 
 from bot import handoff
+from bot.database import tracker_db_url
 from bot.paths import REPO_ROOT, VAR_DIR
 from bot.retrain import is_running
 from bot.review import analytics
@@ -45,7 +46,6 @@ from bot.review.store import (
     parse_day,
     queue,
     registry,
-    tracker_db_url,
 )
 
 logger = logging.getLogger(__name__)

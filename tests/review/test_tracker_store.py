@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.review.store import tracker_db_url
+from bot.database import tracker_db_url
 from bot.tracker_store import MaskingSQLTrackerStore
 from tests.review.conftest import PII_MESSAGES, RAW_PII
 
