@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -78,66 +79,22 @@ class ValidateCompanyProfileForm(FormValidationAction):
             return DISASTER_SLOTS if crisis in DISASTERS else HARDSHIP_SLOTS
         return [slot for slot in domain_slots if slot != "rep_age" or youth_in_play(tracker)]
 
-    async def extract_business_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("business_age", tracker)
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        """Every profile slot is read the same way from a reply without an entity (see `extract_answer`)."""
+        extracted: dict[str, Any] = {}
+        for slot in await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain):
+            extracted.update(extract_answer(slot, tracker))
+        tracker.slots.update(extracted)
+        return [SlotSet(slot, value) for slot, value in extracted.items()]
 
-    async def extract_industry(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("industry", tracker)
-
-    async def extract_region(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("region", tracker)
-
-    async def extract_employee_count(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                     domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("employee_count", tracker)
-
-    async def extract_revenue_change(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                     domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("revenue_change", tracker)
-
-    async def extract_export_status(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("export_status", tracker)
-
-    async def extract_fund_purpose(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("fund_purpose", tracker)
-
-    async def extract_rep_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> dict[str, Any]:
-        return extract_answer("rep_age", tracker)
-
-    def validate_business_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> dict[str, Any]:
-        return validate_value("business_age", value, dispatcher, tracker)
-
-    def validate_industry(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> dict[str, Any]:
-        return validate_value("industry", value, dispatcher, tracker)
-
-    def validate_region(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        domain: DomainDict) -> dict[str, Any]:
-        return validate_value("region", value, dispatcher, tracker)
-
-    def validate_employee_count(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:
-        return validate_value("employee_count", value, dispatcher, tracker)
-
-    def validate_revenue_change(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:
-        return validate_value("revenue_change", value, dispatcher, tracker)
-
-    def validate_export_status(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> dict[str, Any]:
-        return validate_value("export_status", value, dispatcher, tracker)
-
-    def validate_fund_purpose(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> dict[str, Any]:
-        return validate_value("fund_purpose", value, dispatcher, tracker)
-
-    def validate_rep_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: DomainDict) -> dict[str, Any]:
-        return validate_value("rep_age", value, dispatcher, tracker)
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        """Every required slot set this turn is normalised and checked the same way (see `validate_value`)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        validated: dict[str, Any] = {}
+        for slot, value in tracker.slots_to_validate().items():
+            if slot in required:
+                validated.update(validate_value(slot, value, dispatcher, tracker))
+                tracker.slots.update(validated)
+        return [SlotSet(slot, value) for slot, value in validated.items()]

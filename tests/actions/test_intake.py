@@ -13,6 +13,12 @@ def slot_events(**values):
     return [{"event": "slot", "name": name, "value": value} for name, value in values.items()]
 
 
+async def validated(tracker, dispatcher, domain) -> dict:
+    """The slot values the form's validation sets for this turn."""
+    events = await FORM.get_validation_events(dispatcher, tracker, domain)
+    return {event["name"]: event["value"] for event in events}
+
+
 async def test_rep_age_is_asked_only_when_youth_programs_apply(dispatcher, domain):
     young = make_tracker(slots={"business_age": 2})
     old = make_tracker(slots={"business_age": 8})
@@ -54,8 +60,7 @@ async def test_form_run_fills_skips_and_requests_the_next_slot(dispatcher, domai
 async def test_invalid_values_are_asked_again(dispatcher, domain):
     tracker = make_tracker("직원 -3명", "inform", after=slot_events(employee_count=-3),
                            slots={"employee_count": -3, "requested_slot": "employee_count"})
-    result = FORM.validate_employee_count(-3, dispatcher, tracker, domain)
-    assert result == {"employee_count": None}
+    assert await validated(tracker, dispatcher, domain) == {"employee_count": None}
     assert "다시" in texts(dispatcher) or "한 번 더" in texts(dispatcher)
 
 
@@ -63,13 +68,13 @@ async def test_a_correction_is_confirmed(dispatcher, domain):
     history = slot_events(business_age=3.0)
     tracker = make_tracker("아 업력은 5년이에요", "correct_info", entities={"business_age": 5}, history=history,
                            after=slot_events(business_age=5), slots={"business_age": 5})
-    assert FORM.validate_business_age(5, dispatcher, tracker, domain) == {"business_age": 5.0}
+    assert await validated(tracker, dispatcher, domain) == {"business_age": 5.0}
     assert texts(dispatcher) == "업력을 5년으로 고쳤어요."
 
 
 async def test_first_values_are_normalised_silently(dispatcher, domain):
     tracker = make_tracker("수출은 안 해요", "inform", after=slot_events(export_status="수출 안 함"))
-    assert FORM.validate_export_status("수출 안 함", dispatcher, tracker, domain) == {"export_status": "내수"}
+    assert await validated(tracker, dispatcher, domain) == {"export_status": "내수"}
     assert dispatcher.messages == []
 
 
