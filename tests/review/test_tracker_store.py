@@ -47,7 +47,8 @@ async def _check_store(url: str) -> list[str]:
     bot_texts = [event.text for event in restored.events if isinstance(event, BotUttered)]
     assert all("1811-3655" in text for text in bot_texts), "the call centre number is not personal data"
     with sa.create_engine(url).connect() as connection:
-        rows = [row[0] for row in connection.execute(sa.text("SELECT data FROM events"))]
+        query = sa.text("SELECT data FROM events WHERE sender_id = :sender")
+        rows = [row[0] for row in connection.execute(query, {"sender": "owner-1"})]
     store.engine.dispose()
     return rows
 
