@@ -90,7 +90,7 @@ def write_chitchat_sample(size: int = CHITCHAT_SAMPLE_SIZE) -> Path:
 def variant_config(variant: str) -> dict[str, Any]:
     """The NLU part of config.yml, with the tokenizer swapped for `variant`."""
     config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
-    nlu_config = {key: config[key] for key in ("recipe", "language", "pipeline") if key in config}
+    nlu_config = {key: config[key] for key in ("recipe", "assistant_id", "language", "pipeline") if key in config}
     pipeline = copy.deepcopy(nlu_config["pipeline"])
     tokenizer = next(step for step in pipeline if step["name"].endswith("Tokenizer"))
     if variant == "konlpy-okt":
@@ -305,16 +305,21 @@ def parse_latency(model: Path, texts: list[str]) -> dict[str, Any]:
     """p50/p95 of POST /model/parse on a local `rasa run --enable-api` after a warm-up."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    endpoints = model.parent / "latency-endpoints.yml"  # no action server or tracker database: NLU only
+    endpoints.write_text("{}\n", encoding="utf-8")
+    log_path = model.parent / "latency-server.log"
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1", "-p", str(port),
+             "--endpoints", str(endpoints)],
+            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=log, stderr=subprocess.STDOUT,
+        )
     try:
         with httpx.Client(timeout=30) as client:
             while True:
-                if server.poll() is not None:
-                    raise RuntimeError("rasa server exited during start-up")
+                if server.poll() is not None or time.perf_counter() - started > 300:
+                    raise RuntimeError(f"rasa server did not start:\n{log_path.read_text()[-3000:]}")
                 try:
                     if client.get(f"{url}/status").status_code == 200:
                         break
@@ -363,6 +368,22 @@ def confusion_png(gold: list[str], predicted: list[str], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def write_report(report: dict[str, Any]) -> None:
+    """Write reports/nlu.json with a summary of the stages finished so far."""
+    mecab = report["variants"]["konlpy-mecab"]
+    report["summary"] = {
+        "intent_macro_f1": mecab["intent"]["macro_f1"],
+        "entity_f1": report["entities"]["micro"]["f1"],
+        "entity_f1_blind": report["entities_blind"]["micro"]["f1"],
+        "chitchat_taken_for_program": report["chitchat_held_back"]["program_intent_rate"],
+        **{f"{name}_macro_f1": v["intent"]["macro_f1"] for name, v in report["variants"].items()},
+        "cv_mean_macro_f1": report.get("cross_validation", {}).get("mean_macro_f1"),
+        "full_training_seconds": report.get("full_training_seconds"),
+        "parse_p95_ms": report.get("parse_latency", {}).get("p95_ms"),
+    }
+    (REPORTS_DIR / "nlu.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def update_entity_scores(test: list[dict[str, Any]]) -> int:
@@ -414,21 +435,15 @@ def main(argv: list[str] | None = None) -> int:
         report["entities"] = entity_scores(test)
         report["entities_blind"] = entity_scores(load_examples(BLIND_ENTITIES))
         report["chitchat_held_back"] = chitchat_check(default_model)
+        write_report(report)
         if not args.quick:
-            report["cross_validation"] = cross_validate(workdir)
-            report["full_training_seconds"] = round(full_training_seconds(workdir), 1)
             report["parse_latency"] = parse_latency(default_model, [e["text"] for e in test])
-    mecab = report["variants"]["konlpy-mecab"]
-    report["summary"] = {
-        "intent_macro_f1": mecab["intent"]["macro_f1"],
-        "entity_f1": report["entities"]["micro"]["f1"],
-        "entity_f1_blind": report["entities_blind"]["micro"]["f1"],
-        "chitchat_taken_for_program": report["chitchat_held_back"]["program_intent_rate"],
-        **{f"{name}_macro_f1": v["intent"]["macro_f1"] for name, v in report["variants"].items()},
-        "full_training_seconds": report.get("full_training_seconds"),
-        "parse_p95_ms": report.get("parse_latency", {}).get("p95_ms"),
-    }
-    (REPORTS_DIR / "nlu.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+            write_report(report)
+            report["cross_validation"] = cross_validate(workdir)
+            write_report(report)
+            report["full_training_seconds"] = round(full_training_seconds(workdir), 1)
+            report["load_average_at_end"] = os.getloadavg()
+    write_report(report)
     print(json.dumps(report["summary"], ensure_ascii=False, indent=2))
     return 0
 
