@@ -115,3 +115,9 @@ def test_ended_programs_are_not_recommended(kb: KnowledgeBase) -> None:
 
 def test_load_is_cached(kb: KnowledgeBase, index_path) -> None:
     assert KnowledgeBase.load(index_path=index_path) is kb
+
+
+def test_the_generic_disaster_of_the_fast_track_button_qualifies_for_the_disaster_fund(kb: KnowledgeBase) -> None:
+    hits = kb.search("재해 피해 재해중소기업 확인증 긴급경영안정자금", top_k=1, profile={"crisis_type": "재해"})
+    assert hits[0].program_id == "emergency-disaster-fund"
+    assert hits[0].eligible is True
