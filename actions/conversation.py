@@ -201,6 +201,15 @@ class ActionAcknowledgeCorrection(Action):
         return events
 
 
+def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
+    """Send `response`, or hand over instead when the latest message shows distress."""
+    distressed = distress_handoff(dispatcher, tracker)
+    if distressed is not None:
+        return distressed
+    dispatcher.utter_message(response=response)
+    return []
+
+
 class ActionChitchat(Action):
     """Short friendly reply and a nudge back to the consultation (or a handoff if the user is in distress)."""
 
@@ -208,11 +217,7 @@ class ActionChitchat(Action):
         return "action_chitchat"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        distressed = distress_handoff(dispatcher, tracker)
-        if distressed is not None:
-            return distressed
-        dispatcher.utter_message(response="utter_chitchat")
-        return []
+        return reply_unless_distressed(dispatcher, tracker, "utter_chitchat")
 
 
 class ActionOutOfScope(Action):
@@ -222,8 +227,4 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        distressed = distress_handoff(dispatcher, tracker)
-        if distressed is not None:
-            return distressed
-        dispatcher.utter_message(response="utter_out_of_scope")
-        return []
+        return reply_unless_distressed(dispatcher, tracker, "utter_out_of_scope")
