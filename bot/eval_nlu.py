@@ -28,6 +28,7 @@ import httpx
 import yaml
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VENV_BIN
+from bot.rasa_api import api_token
 
 CHATBOT_CSV = REPO_ROOT.parent / "shared" / "datasets" / "chatbot_data_ko" / "ChatbotData.csv"
 CHITCHAT_SAMPLE_FILE = TRAINING_DATA_DIR / "nlu" / "chitchat_corpus.yml"
@@ -311,12 +312,12 @@ def parse_latency(model: Path, texts: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1", "-p", str(port),
-             "--endpoints", str(endpoints)],
+            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", api_token(), "-m", str(model),
+             "-i", "127.0.0.1", "-p", str(port), "--endpoints", str(endpoints)],
             cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, params={"token": api_token()}) as client:
             while True:
                 if server.poll() is not None or time.perf_counter() - started > 300:
                     raise RuntimeError(f"rasa server did not start:\n{log_path.read_text()[-3000:]}")

@@ -6,7 +6,6 @@ the conversation through Rasa's HTTP API.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.database import database_engine
 from bot.privacy import mask_pii
+from bot.rasa_api import api_request
 
 STATUSES = ("open", "taken", "released")
 SILENT_STATUSES = ("open", "taken")
@@ -96,12 +96,8 @@ def release_all(sender_id: str, url: str | None = None) -> int:
 
 def resume_conversation(rasa_url: str, sender_id: str, timeout: float = 10.0) -> None:
     """Let the bot talk again in a conversation paused by a handoff (Rasa HTTP API, `resume` event)."""
-    request = urllib.request.Request(
-        f"{rasa_url.rstrip('/')}/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events",
-        data=json.dumps({"event": "resume"}).encode(), headers={"Content-Type": "application/json"}, method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        response.read()
+    api_request(rasa_url, f"/conversations/{urllib.parse.quote(sender_id, safe='')}/tracker/events",
+                method="POST", body={"event": "resume"}, timeout=timeout)
 
 
 def release(handoff_id: int, rasa_url: str, url: str | None = None) -> None:

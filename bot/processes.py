@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR, VENV_BIN
+from bot.rasa_api import api_token, api_url
 
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
@@ -74,11 +75,11 @@ def _spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) ->
 
 
 def start_action_server(
-    port: int, env: dict[str, str] | None = None, log_dir: Path = VAR_DIR / "logs"
+    port: int, env: dict[str, str] | None = None, log_dir: Path = VAR_DIR / "logs", name: str = "action_server"
 ) -> ServerProcess:
     """Start the rasa-sdk action server serving the `actions` package."""
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    process, log_path = _spawn("action_server", command, env or {}, log_dir)
+    process, log_path = _spawn(name, command, env or {}, log_dir)
     url = f"http://127.0.0.1:{port}"
     return ServerProcess("action server", url, f"{url}/health", process, log_path)
 
@@ -89,20 +90,25 @@ def start_rasa_server(
     action_port: int,
     env: dict[str, str] | None = None,
     log_dir: Path = VAR_DIR / "logs",
+    endpoints: Path = ENDPOINTS_FILE,
+    credentials: Path = CREDENTIALS_FILE,
+    name: str = "rasa_server",
 ) -> ServerProcess:
-    """Start the Rasa server with the REST, socket.io and Telegram channels and the HTTP API."""
+    """Start the Rasa server with the REST, socket.io and Telegram channels and the token-protected HTTP API."""
     server_env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})}
     cors = server_env.get("BOT_CORS_ORIGINS") or os.environ.get("BOT_CORS_ORIGINS", DEFAULT_CORS_ORIGINS)
     server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
+    server_env.setdefault("RASA_API_TOKEN", api_token())
     command = [
-        str(VENV_BIN / "rasa"), "run", "--enable-api", "--model", str(model),
-        "--credentials", str(CREDENTIALS_FILE), "--endpoints", str(ENDPOINTS_FILE),
+        str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", server_env["RASA_API_TOKEN"],
+        "--model", str(model),
+        "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]
-    process, log_path = _spawn("rasa_server", command, server_env, log_dir)
+    process, log_path = _spawn(name, command, server_env, log_dir)
     url = f"http://127.0.0.1:{port}"
     return ServerProcess(
-        "Rasa server", url, f"{url}/status", process, log_path, is_ready=lambda body: b"model_id" in body
+        "Rasa server", url, api_url(url, "/status"), process, log_path, is_ready=lambda body: b"model_id" in body
     )
 
 

@@ -28,11 +28,11 @@ import yaml
 from sqlalchemy import desc, select
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR, VENV_BIN
+from bot.rasa_api import api_request, default_rasa_url
 from bot.review.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
 from bot.review.store import engine, log_action, registry
 from bot.training import STAMP_FILE, inputs_hash
 
-DEFAULT_RASA_URL = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
 LOCK_FILE = VAR_DIR / "retrain.lock"
 DECISION_LABELS = {
     "promoted": "새 모델을 승격했습니다 (서버 재시작 없이 교체).",
@@ -199,23 +199,10 @@ def gate(new: dict[str, Scores], current: dict[str, Scores], tolerance: float = 
     return reasons
 
 
-def rasa_request(rasa_url: str, path: str, method: str = "GET", body: dict | None = None, timeout: float = 300
-                 ) -> dict[str, Any]:
-    """Call the Rasa HTTP API (token from env RASA_TOKEN if the server uses one)."""
-    token = os.environ.get("RASA_TOKEN")
-    query = f"?{urllib.parse.urlencode({'token': token})}" if token else ""
-    request = urllib.request.Request(f"{rasa_url.rstrip('/')}{path}{query}", method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        payload = response.read()
-    return json.loads(payload) if payload else {}
-
-
 def running_model(rasa_url: str) -> Path | None:
     """The model file the Rasa server is running, if it answers (a bare file name is looked up in models/)."""
     try:
-        status = rasa_request(rasa_url, "/status", timeout=5)
+        status = api_request(rasa_url, "/status", timeout=5)
     except (urllib.error.URLError, OSError, ValueError):
         return None
     model_file = status.get("model_file")
@@ -249,8 +236,8 @@ def current_model(rasa_url: str, url: str | None = None) -> Path:
 def promote(model: Path, rasa_url: str) -> None:
     """Swap the model into the running Rasa server (PUT /model) and check /status reports it."""
     try:
-        rasa_request(rasa_url, "/model", method="PUT", body={"model_file": str(model.resolve())})
-        status = rasa_request(rasa_url, "/status", timeout=10)
+        api_request(rasa_url, "/model", method="PUT", body={"model_file": str(model.resolve())})
+        status = api_request(rasa_url, "/status", timeout=10)
     except (urllib.error.URLError, OSError) as error:
         raise RetrainError(f"Rasa 서버({rasa_url})에 모델을 올리지 못했습니다: {error}") from error
     if Path(str(status.get("model_file", ""))).name != model.name:
@@ -279,10 +266,11 @@ def write_report(record: dict[str, Any]) -> Path:
     return base.with_suffix(".md")
 
 
-def retrain(who: str, rasa_url: str = DEFAULT_RASA_URL, reviewed: Path = REVIEWED_FILE,
+def retrain(who: str, rasa_url: str | None = None, reviewed: Path = REVIEWED_FILE,
             holdout: Path = HOLDOUT_FILE, epochs: int | None = None, tolerance: float = 0.0,
             current: Path | None = None, promote_model: bool = True, url: str | None = None) -> dict[str, Any]:
     """Train, evaluate new vs current, report, and promote if not worse. Returns the registry record."""
+    rasa_url = rasa_url or default_rasa_url()
     started = datetime.now(timezone.utc)
     stamp = started.strftime("%Y%m%d-%H%M%S")
     with retrain_lock(), tempfile.TemporaryDirectory(prefix="retrain-") as workdir:
@@ -336,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.retrain", description=__doc__)
     parser.add_argument("--by", default=os.environ.get("STAFF_NAME") or os.environ.get("USER") or "cli",
                         help="who starts (and promotes) the retraining, for the registry and the audit log")
-    parser.add_argument("--rasa-url", default=DEFAULT_RASA_URL, help="running Rasa server (HTTP API enabled)")
+    parser.add_argument("--rasa-url", default=default_rasa_url(), help="running Rasa server (HTTP API enabled)")
     parser.add_argument("--reviewed", type=Path, default=REVIEWED_FILE, help="reviewed training examples (YAML)")
     parser.add_argument("--holdout", type=Path, default=HOLDOUT_FILE, help="reviewed held-out examples (YAML)")
     parser.add_argument("--current", type=Path, help="model to compare against (default: the one the server runs)")

@@ -7,6 +7,7 @@ import argparse
 from aiohttp import web
 
 from bot.paths import REPO_ROOT
+from bot.rasa_api import default_rasa_url
 from bot.review.web import create_app as create_staff_app
 
 STATIC_DIR = REPO_ROOT / "channels" / "web" / "static"
@@ -37,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--rasa-url", default=default_rasa_url())
     args = parser.parse_args()
     web.run_app(create_app(args.rasa_url), host=args.host, port=args.port, print=None)
 

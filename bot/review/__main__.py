@@ -8,6 +8,7 @@ import sys
 
 from bot import handoff
 from bot.database import tracker_db_url
+from bot.rasa_api import default_rasa_url
 from bot.review import analytics
 from bot.review.export import export
 from bot.review.inbox import take_or_release
@@ -106,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("take", help="take a handoff").add_argument("handoff_id", type=int)
     release = commands.add_parser("release", help="release a handoff (the bot talks again)")
     release.add_argument("handoff_id", type=int)
-    release.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    release.add_argument("--rasa-url", default=default_rasa_url())
     stats = commands.add_parser("stats", help="conversation analytics")
     stats.add_argument("--since")
     stats.add_argument("--until")

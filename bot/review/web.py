@@ -26,6 +26,7 @@ from sqlalchemy import desc, select
 from bot import handoff
 from bot.database import tracker_db_url
 from bot.paths import REPO_ROOT, VAR_DIR
+from bot.rasa_api import default_rasa_url
 from bot.retrain import is_running
 from bot.review import analytics
 from bot.review.export import export
@@ -467,7 +468,7 @@ def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Ap
         logger.error(disabled)
     app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
     app[CONFIG] = {"tokens": tokens, "disabled": disabled, "secret": secrets.token_bytes(32),
-                   "rasa_url": rasa_url or os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
+                   "rasa_url": rasa_url or default_rasa_url(),
                    "db": tracker_db_url(db_url), "process": None}
     app.router.add_get("/", index, name="index")
     app.router.add_route("*", "/login", login_page, name="login")

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.paths import REPO_ROOT
+from bot.rasa_api import api_url
 from channels.telegram import SECRET_HEADER, split_text
 from tests.channels.conftest import (
     CHROMIUM,
@@ -136,7 +137,7 @@ def send_and_wait(page: Page, action: Any) -> str:
 
 
 def tracker_user_texts(stack: LiveStack, session_id: str) -> list[str]:
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/{session_id}/tracker", timeout=30).json()
+    tracker = httpx.get(api_url(stack.rasa_url, f"/conversations/{session_id}/tracker"), timeout=30).json()
     return [event.get("text") for event in tracker["events"] if event["event"] == "user"]
 
 

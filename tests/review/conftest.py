@@ -10,9 +10,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.local_services import postgres_bindir, running_postgres
 from bot.paths import DOMAIN_FILE
 from bot.tracker_store import MaskingSQLTrackerStore
-from tests.review.postgres import postgres_bindir, running_postgres
 
 RAW_PII = ["900101-1234567", "123-45-67890", "010-1234-5678", "foo@bar.co.kr", "110-123-456789", "1234-5678-9012-3456"]
 PII_MESSAGES = [
@@ -35,8 +35,8 @@ def postgres_url() -> Iterator[str]:
     """URL of a real PostgreSQL server started for this test session on 127.0.0.1."""
     if postgres_bindir() is None:
         pytest.fail("PostgreSQL server binaries not found: apt-get install postgresql (.ci/run does)")
-    with running_postgres() as url:
-        yield url
+    with running_postgres() as server:
+        yield server.url
 
 PII_TURN = "제 번호는 010-1234-5678인데 서울에서 자금 문의요"
 

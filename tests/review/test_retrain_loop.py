@@ -16,6 +16,7 @@ import yaml
 
 from bot import paths, processes
 from bot.processes import ServerProcess, start_action_server, start_rasa_server
+from bot.rasa_api import api_url
 from bot.retrain import Scores, gate, retrain, running_model
 from bot.review.export import export, read_examples
 from bot.review.store import QueueFilter, decide, queue, registry
@@ -105,7 +106,7 @@ def test_log_review_export_retrain_gate_promote_chat(servers: tuple[str, str, Pa
     content = b"".join(path.read_bytes() for path in database.parent.glob("tracker.db*"))
     assert not [raw for raw in RAW_PII if raw.encode() in content]
     assert "<주민등록번호>".encode() in content and "<카드번호>".encode() in content
-    with urllib.request.urlopen(f"{rasa_url}/conversations/owner-loop/tracker", timeout=30) as response:
+    with urllib.request.urlopen(api_url(rasa_url, "/conversations/owner-loop/tracker"), timeout=30) as response:
         tracker = response.read().decode()
     assert not [raw for raw in RAW_PII if raw in tracker]
 
@@ -145,7 +146,7 @@ def test_log_review_export_retrain_gate_promote_chat(servers: tuple[str, str, Pa
     assert running_model(rasa_url).name == Path(second["candidate"]).name
     answer = chat(rasa_url, "owner-after", ["안녕하세요", "긴급경영안정자금 알려주세요"])
     assert answer[0] and answer[1]
-    parsed = post_json(f"{rasa_url}/model/parse", {"text": "연락처는 <전화번호>, 메일은 <이메일> 입니다"})
+    parsed = post_json(api_url(rasa_url, "/model/parse"), {"text": "연락처는 <전화번호>, 메일은 <이메일> 입니다"})
     assert parsed["intent"]["name"]
 
     # 7. every model has its registry record: when, data hash, scores, who promoted
