@@ -33,6 +33,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.constants import ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.rasa_api import default_rasa_url
 from channels.incoming import ERROR_REPLY, RejectedMessage, hand_off, prepare_text
 
 logger = logging.getLogger(__name__)
@@ -469,7 +470,7 @@ async def forward(client: httpx.AsyncClient, webhook: str, secret: str, update: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m channels.telegram", description=__doc__.splitlines()[0])
     parser.add_argument("--polling", action="store_true", help="poll getUpdates and forward to the Rasa server")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    parser.add_argument("--rasa-url", default=default_rasa_url())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
