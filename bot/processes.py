@@ -21,14 +21,29 @@ DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
 @dataclass
 class ServerProcess:
-    """A child server process, its health URL and its log file."""
+    """A child server process started from `command`, its health URL and its log file."""
 
     name: str
     url: str
     health_url: str
-    process: subprocess.Popen
+    command: list[str]
+    env: dict[str, str]
     log_path: Path
     is_ready: Callable[[bytes], bool] = field(default=lambda body: True)
+    process: subprocess.Popen = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.write_bytes(b"")
+        self.start()
+
+    def start(self) -> None:
+        """Start (or start again) the process in a session of its own, appending to its log."""
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO_ROOT, env={**os.environ, **self.env}, stdout=log_file,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Block until the health URL answers, or raise with the log tail if the process dies or times out."""
@@ -62,26 +77,13 @@ class ServerProcess:
             self.process.wait()
 
 
-def _spawn(name: str, command: list[str], env: dict[str, str], log_dir: Path) -> tuple[subprocess.Popen, Path]:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log_file.close()
-    return process, log_path
-
-
 def start_action_server(
     port: int, env: dict[str, str] | None = None, log_dir: Path = VAR_DIR / "logs", name: str = "action_server"
 ) -> ServerProcess:
     """Start the rasa-sdk action server serving the `actions` package."""
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    process, log_path = _spawn(name, command, env or {}, log_dir)
     url = f"http://127.0.0.1:{port}"
-    return ServerProcess("action server", url, f"{url}/health", process, log_path)
+    return ServerProcess("action server", url, f"{url}/health", command, env or {}, log_dir / f"{name}.log")
 
 
 def start_rasa_server(
@@ -105,17 +107,14 @@ def start_rasa_server(
         "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]
-    process, log_path = _spawn(name, command, server_env, log_dir)
     url = f"http://127.0.0.1:{port}"
-    return ServerProcess(
-        "Rasa server", url, api_url(url, "/status"), process, log_path, is_ready=lambda body: b"model_id" in body
-    )
+    return ServerProcess("Rasa server", url, api_url(url, "/status"), command, server_env, log_dir / f"{name}.log",
+                         is_ready=lambda body: b"model_id" in body)
 
 
 def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,
                      log_dir: Path = VAR_DIR / "logs") -> ServerProcess:
     """Start the demo website (widget page) and the staff pages."""
     command = [sys.executable, "-m", "bot.web", "--port", str(port), "--rasa-url", rasa_url]
-    process, log_path = _spawn("web_server", command, env or {}, log_dir)
     url = f"http://127.0.0.1:{port}"
-    return ServerProcess("web server", url, f"{url}/healthz", process, log_path)
+    return ServerProcess("web server", url, f"{url}/healthz", command, env or {}, log_dir / "web_server.log")
