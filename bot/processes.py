@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR, VENV_BIN
+from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR
 from bot.rasa_api import api_token, api_url
 
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
@@ -102,7 +102,7 @@ def start_rasa_server(
     server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
     server_env.setdefault("RASA_API_TOKEN", api_token())
     command = [
-        str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", server_env["RASA_API_TOKEN"],
+        sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--auth-token", server_env["RASA_API_TOKEN"],
         "--model", str(model),
         "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),

@@ -1,0 +1,89 @@
+"""The Rasa server entry point: `python -m bot.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
+
+It patches Rasa 3.6 in one place before running Rasa's own CLI: custom actions run as `ResilientRemoteAction`.
+Plain Rasa waits up to 5 minutes for the action server and, when a custom action fails, logs the error and
+sends nothing, so the user waits for an answer that never comes. Here an action call is bounded by
+ACTION_TIMEOUT_SECONDS, and a failed call (no connection, timeout, error status) answers with a polite apology
+and the handoff offer instead; the conversation goes on, and works normally once the action server is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from typing import Any
+
+import aiohttp
+from rasa.core.actions import action as rasa_action
+from rasa.core.actions import forms as rasa_forms
+from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction, create_bot_utterance
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.exceptions import RasaException
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ACTION_TIMEOUT_SECONDS = 10.0
+APOLOGY = (
+    "죄송해요, 지금은 답변을 준비하지 못했어요. 잠시 후 다시 말씀해 주세요.\n"
+    "급하시면 상담원과 이야기하시거나 중소기업 정책자금 전담 콜센터 1811-3655로 전화 주세요."
+)
+HANDOFF_BUTTON = {"title": "상담원 연결", "payload": "/request_human"}
+
+
+def action_timeout_seconds() -> float:
+    """How long one custom action call may take: env ACTION_TIMEOUT_SECONDS, default 10 s."""
+    return float(os.environ.get("ACTION_TIMEOUT_SECONDS") or DEFAULT_ACTION_TIMEOUT_SECONDS)
+
+
+def apologised_this_turn(tracker: Any) -> bool:
+    """True when the apology was already sent since the latest user message (one apology per turn)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and event.text == APOLOGY:
+            return True
+    return False
+
+
+class ResilientRemoteAction(RemoteAction):
+    """A custom action call bounded in time that apologises and offers the handoff when the action server fails."""
+
+    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Event]:
+        try:
+            return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), action_timeout_seconds())
+        except ActionExecutionRejection:
+            raise  # the action server's own answer (HTTP 400): Rasa predicts another action
+        except (RasaException, aiohttp.ClientError, asyncio.TimeoutError) as error:
+            logger.error("Custom action '%s' failed (%s): answering with the apology and the handoff offer",
+                         self.name(), str(error) or type(error).__name__)
+        if self.name() == ACTION_SESSION_START_NAME:  # start the session the way plain Rasa does, without greeting
+            return await ActionSessionStart().run(output_channel, nlg, tracker, domain)
+        if apologised_this_turn(tracker):
+            return []
+        return [create_bot_utterance({"text": APOLOGY, "buttons": [HANDOFF_BUTTON]})]
+
+
+def install() -> None:
+    """Make Rasa build every remote action as a ResilientRemoteAction.
+
+    Rasa 3.6 looks `RemoteAction` up at call time in two modules: `action` (predicted actions via
+    `action_for_name_or_text`, custom slot mappings) and `forms` (the `validate_<form>` call).
+    """
+    rasa_action.RemoteAction = ResilientRemoteAction
+    rasa_forms.RemoteAction = ResilientRemoteAction
+
+
+def main() -> None:
+    """Install the patch, then run Rasa's command line with this process's arguments."""
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
