@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval telegram-polling review retrain lock clean
+.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock clean
 
 setup:
 	@bash bot/setup.sh
@@ -34,6 +34,9 @@ eval-retrieval: index
 
 bench-retrieval: index
 	$(PY) -m knowledge_base bench
+
+bench-load: index train
+	$(PY) -m bot.load_test
 
 telegram-polling: index train
 	$(PY) -m channels.telegram --polling
