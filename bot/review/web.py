@@ -3,6 +3,8 @@ export, handoff inbox, analytics, model registry with a retrain button, and the 
 
 Access needs the staff token (env STAFF_TOKEN: one token, or `name:token,name:token` for personal tokens). With
 BOT_ENV=production and no token the pages refuse to serve (503); in development a random token is printed at start.
+After LOGIN_MAX_FAILURES wrong tokens from one client address within LOGIN_WINDOW seconds (login form or bearer
+header), that address is locked out for LOGIN_LOCKOUT seconds (429); failures and lock-outs go to the audit log.
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ import hashlib
 import hmac
 import html
 import logging
+import math
 import os
 import secrets
 import subprocess
 import sys
+import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -52,6 +58,10 @@ from bot.review.store import (
 logger = logging.getLogger(__name__)
 COOKIE = "staff_session"
 MIN_PRODUCTION_TOKEN = 16
+LOGIN_MAX_FAILURES = 5
+LOGIN_WINDOW = 15 * 60.0
+LOGIN_LOCKOUT = 15 * 60.0
+LOCAL_PROXIES = ("127.0.0.1", "::1")
 STATUS_LABELS = {"pending": "미검토", "reviewed": "검토 완료", "all": "전체"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("staff_config", dict)
@@ -97,6 +107,77 @@ def load_tokens() -> tuple[dict[str, str | None], str | None]:
     return tokens, None
 
 
+@dataclass
+class LoginLimiter:
+    """Wrong staff tokens per client address: `max_failures` within `window` seconds lock it out for `lockout`."""
+
+    max_failures: int = LOGIN_MAX_FAILURES
+    window: float = LOGIN_WINDOW
+    lockout: float = LOGIN_LOCKOUT
+    clock: Callable[[], float] = time.monotonic
+    max_tracked: int = 10_000
+    failures: dict[str, deque[float]] = field(default_factory=dict)
+    locked_until: dict[str, float] = field(default_factory=dict)
+
+    def retry_after(self, address: str) -> float:
+        """Seconds until `address` may try a token again (0 when it is not locked out)."""
+        remaining = self.locked_until.get(address, 0.0) - self.clock()
+        if remaining <= 0:
+            self.locked_until.pop(address, None)
+            return 0.0
+        return remaining
+
+    def fail(self, address: str) -> bool:
+        """Count one wrong token; True when this failure locks the address out."""
+        now = self.clock()
+        if len(self.failures) >= self.max_tracked:
+            self.failures = {a: f for a, f in self.failures.items() if f and f[-1] > now - self.window}
+        recent = self.failures.setdefault(address, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        recent.append(now)
+        if len(recent) < self.max_failures:
+            return False
+        del self.failures[address]
+        self.locked_until[address] = now + self.lockout
+        return True
+
+    def succeed(self, address: str) -> None:
+        """Forget the failures of an address that logged in."""
+        self.failures.pop(address, None)
+
+
+def client_address(request: web.Request) -> str:
+    """The client's IP: the last X-Forwarded-For hop when the peer is a proxy on this machine (nginx), else the peer."""
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and peer in LOCAL_PROXIES:
+        return forwarded.rsplit(",", 1)[-1].strip() or peer
+    return peer
+
+
+def _locked_out(request: web.Request) -> web.Response | None:
+    """The 429 page when the client's address is locked out after too many wrong tokens, else None."""
+    wait = request.app[CONFIG]["login_limiter"].retry_after(client_address(request))
+    if not wait:
+        return None
+    response = page(request, "로그인 제한", "<p class='msg err'>잘못된 토큰 입력이 너무 많습니다. "
+                    f"{math.ceil(wait / 60)}분 뒤에 다시 시도해 주세요.</p>", status=429)
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
+def _token_failed(request: web.Request, name: str) -> None:
+    """Audit a wrong token and count it against the client's address (audited again when that locks it out)."""
+    config, address = request.app[CONFIG], client_address(request)
+    log_action(name or "?", "login_failed", address, url=config["db"])
+    limiter: LoginLimiter = config["login_limiter"]
+    if limiter.fail(address):
+        logger.warning("Staff login locked for %s after %d wrong tokens", address, limiter.max_failures)
+        log_action(name or "?", "login_locked", address,
+                   {"failures": limiter.max_failures, "lockout_seconds": limiter.lockout}, config["db"])
+
+
 def _sign(secret: bytes, value: str) -> str:
     return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
 
@@ -110,6 +191,7 @@ def _who(request: web.Request) -> str | None:
         for known, name in config["tokens"].items():
             if hmac.compare_digest(token, known):
                 return name or request.headers.get("X-Staff-Name", "").strip()[:40] or "api"
+        _token_failed(request, request.headers.get("X-Staff-Name", "").strip()[:40])
         return None
     name, _, signature = request.cookies.get(COOKIE, "").rpartition("|")
     if name and hmac.compare_digest(signature, _sign(config["secret"], "session|" + name)):
@@ -123,11 +205,15 @@ def _csrf(request: web.Request, who: str) -> str:
 
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse when disabled; require a login; check the CSRF field of every form post; set security headers."""
+    """Refuse when disabled or locked out; require a login; check the CSRF field of every form post; set security
+    headers."""
     config = request.app[CONFIG]
     if config["disabled"]:
         return page(request, "사용 불가", f"<p class='msg err'>{html.escape(config['disabled'])}</p>", status=503)
     route = request.match_info.route.name
+    presents_token = "Authorization" in request.headers or (route == "login" and request.method == "POST")
+    if presents_token and (locked := _locked_out(request)) is not None:
+        return locked
     if route not in ("login", "logout"):
         who = _who(request)
         if who is None:
@@ -224,13 +310,19 @@ async def login_page(request: web.Request) -> web.Response:
         fixed = next((n for t, n in config["tokens"].items() if hmac.compare_digest(token, t)), False)
         if fixed is not False and (fixed or name) and "|" not in (fixed or name):
             who = fixed or name
+            config["login_limiter"].succeed(client_address(request))
             log_action(who, "login", url=config["db"])
             response = web.HTTPFound(url(request, "queue"))
             response.set_cookie(COOKIE, f"{who}|{_sign(config['secret'], 'session|' + who)}", httponly=True,
                                 samesite="Strict", path=url(request, "index"), secure=request.secure,
                                 max_age=12 * 3600)
             raise response
-        log_action(name or "?", "login_failed", url=config["db"])
+        if fixed is False:
+            _token_failed(request, name)
+            if (locked := _locked_out(request)) is not None:
+                return locked
+        else:
+            log_action(name or "?", "login_failed", client_address(request), url=config["db"])
         error = "<p class='msg err'>토큰 또는 이름이 올바르지 않습니다.</p>"
     body = (f"{error}<form method='post'><p><label>이름 <input name='name' maxlength='40' autocomplete='username'>"
             "</label></p><p><label>직원 토큰 <input name='token' type='password' autocomplete='current-password'>"
@@ -469,7 +561,7 @@ def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Ap
     app = web.Application(middlewares=[guard], client_max_size=256 * 1024)
     app[CONFIG] = {"tokens": tokens, "disabled": disabled, "secret": secrets.token_bytes(32),
                    "rasa_url": rasa_url or default_rasa_url(),
-                   "db": tracker_db_url(db_url), "process": None}
+                   "db": tracker_db_url(db_url), "process": None, "login_limiter": LoginLimiter()}
     app.router.add_get("/", index, name="index")
     app.router.add_route("*", "/login", login_page, name="login")
     app.router.add_post("/logout", logout, name="logout")

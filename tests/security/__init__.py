@@ -1,0 +1,1 @@
+"""Security checks: Rasa HTTP API token, secrets only from the environment, staff login limit, rate limits."""
