@@ -2,25 +2,42 @@
 
 endpoints.yml: `tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore}`. Masking here is the second line of
 defence: the channels mask incoming text first (bot.privacy.masking_on_new_message).
+
+A database restart loses nothing: pooled connections are checked before use (`pool_pre_ping`), and a read or write
+that finds the database unreachable is retried with backoff (RETRY_DELAYS, about 15 s in all) before it fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import sessionmaker
 
 from bot.database import tracker_db_url
 from bot.privacy import mask_event
 
 logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)  # seconds before each retry of an operation the database refused
+CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL: give up on an unreachable server instead of blocking the event loop
+Result = TypeVar("Result")
+
+
+def is_connection_error(error: DBAPIError) -> bool:
+    """True when the database could not be reached or dropped the connection (worth a retry)."""
+    return isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
@@ -37,7 +54,43 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             kwargs.pop(ignored, None)
         url = tracker_db_url(host)
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self.engine.dispose()  # Rasa's engine, replaced by one that survives a database restart
+        engine_kwargs = create_engine_kwargs(url)
+        if self.engine.dialect.name == "postgresql":
+            engine_kwargs.setdefault("connect_args", {})["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
+        self.sessionmaker = sessionmaker(bind=self.engine)
         logger.info("Tracker store: %s", self.engine.url.render_as_string(hide_password=True))
+
+    async def _retrying(self, what: str, operation: Callable[[], Awaitable[Result]]) -> Result:
+        """Run a database operation; retry with backoff while the database is unreachable (e.g. restarting)."""
+        retries = 0
+        while True:
+            try:
+                result = await operation()
+            except DBAPIError as error:
+                if not is_connection_error(error):
+                    raise
+                reason = str(error.orig).strip() or type(error.orig).__name__
+                if retries == len(RETRY_DELAYS):
+                    logger.error("Tracker database unreachable while %s; giving up after %d retries (%s)",
+                                 what, retries, reason)
+                    raise
+                delay = RETRY_DELAYS[retries]
+                retries += 1
+                logger.warning("Tracker database unreachable while %s (%s); retry %d of %d in %.1f s",
+                               what, reason, retries, len(RETRY_DELAYS), delay)
+                await asyncio.sleep(delay)
+            else:
+                if retries:
+                    logger.warning("Tracker database reachable again: %s succeeded after %d retries", what, retries)
+                return result
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's retrieval, retried while the database is unreachable."""
+        retrieve = super()._retrieve
+        return await self._retrying(f"reading conversation {sender_id}",
+                                    lambda: retrieve(sender_id, fetch_events_from_all_sessions))
 
     async def _stream_new_events(self, event_broker: EventBroker, new_events: list[Event], sender_id: str) -> None:
         """Publish masked events only."""
@@ -45,8 +98,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             event_broker.publish({"sender_id": sender_id, **mask_event(event.as_dict())})
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events, masked."""
+        """Store the tracker's new events, masked (retried while the database is unreachable)."""
         await self.stream_events(tracker)
+        await self._retrying(f"saving conversation {tracker.sender_id}", lambda: self._store_new_events(tracker))
+
+    async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Add the events the database does not have yet, in one transaction (safe to repeat after a failure)."""
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):
                 data = mask_event(event.as_dict())
