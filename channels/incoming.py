@@ -21,6 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202
 EMPTY_REPLY = "메시지가 비어 있어요. 궁금한 점을 글로 적어 주세요."
 TOO_LONG_REPLY = f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS}자 이내로 나누어 보내 주세요."
 NOT_TEXT_REPLY = "글자로 된 메시지만 읽을 수 있어요. 궁금한 점을 글로 적어 주세요."
+RATE_LIMITED_REPLY = "메시지가 너무 빨리 이어지고 있어요. 잠시 후 다시 보내 주세요."
 ERROR_REPLY = "죄송합니다. 일시적인 오류로 답변하지 못했어요. 잠시 후 다시 시도해 주세요."
 
 

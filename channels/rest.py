@@ -12,7 +12,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.incoming import RejectedMessage, hand_off, prepare_text
+from channels.incoming import RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.limits import ChannelLimits, Decision, read_body, retry_after_header
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +26,23 @@ def bad_request(message: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": message}, status=status)
 
 
+def too_many_requests(decision: Decision) -> HTTPResponse:
+    """429 with Retry-After; the polite Korean text travels in `error` for clients that show it."""
+    return response.json({"error": RATE_LIMITED_REPLY}, status=429, headers=retry_after_header(decision))
+
+
 class RestInput(InputChannel):
-    """`{"sender": str, "message": str, "metadata": {...}?}` in, the list of bot messages out."""
+    """`{"sender": str, "message": str, "metadata": {...}?}` in, the list of bot messages out.
+
+    Limits: body size, then messages per client IP (before the body is read) and per sender (channels/limits.py).
+    """
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def __init__(self, limits: ChannelLimits | None = None) -> None:
+        self.limits = limits or ChannelLimits.from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health check at `/` and the message endpoint at `/webhook`."""
@@ -41,12 +53,16 @@ class RestInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            if len(request.body) > MAX_BODY_BYTES:
+            decision = self.limits.check_ip(self.limits.request_ip(request))
+            if not decision.allowed:
+                return too_many_requests(decision)
+            body = await read_body(request, MAX_BODY_BYTES)
+            if body is None:
                 return bad_request(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
             try:
-                payload = json.loads(request.body)
+                payload = json.loads(body)
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return bad_request("body must be a JSON object")
             if not isinstance(payload, dict):
@@ -59,6 +75,9 @@ class RestInput(InputChannel):
                 return bad_request("'metadata' must be a JSON object")
             if not isinstance(payload.get("message"), str):
                 return bad_request("'message' must be a string")
+            decision = self.limits.check_sender(sender)
+            if not decision.allowed:
+                return too_many_requests(decision)
             try:
                 text = prepare_text(payload["message"])
             except RejectedMessage as rejected:

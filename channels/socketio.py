@@ -16,7 +16,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.incoming import ERROR_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.incoming import ERROR_REPLY, RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.limits import ChannelLimits
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ class SocketIOInput(InputChannel):
     Differences from Rasa's own channel: browsers from origins outside the allowed list cannot connect (the
     websocket transport has no CORS, so the Origin header is checked at connect); a socket may only speak for
     the session it requested; malformed events get a polite reply instead of an exception; `bot_done` follows
-    the replies to every message.
+    the replies to every message; messages are rate-limited per client IP and per session (channels/limits.py),
+    packets over 64 KiB close the connection and texts over the message limit get a polite reply.
     """
 
     @classmethod
@@ -67,13 +69,16 @@ class SocketIOInput(InputChannel):
         bot_message_evt: str = "bot_uttered",
         socketio_path: str = "/socket.io",
         origins: set[str] | None = None,
+        limits: ChannelLimits | None = None,
     ) -> None:
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
         self.origins = allowed_origins() if origins is None else origins
         self.sio: AsyncServer | None = None
+        self.limits = limits or ChannelLimits.from_env()
         self.sessions: dict[str, str] = {}
+        self.client_ips: dict[str, str] = {}
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output channel for messages pushed from outside a conversation turn (e.g. reminders)."""
@@ -82,6 +87,12 @@ class SocketIOInput(InputChannel):
     def origin_allowed(self, origin: str | None) -> bool:
         """Browsers always send Origin; clients without one (scripts, tests) are not subject to CORS."""
         return origin is None or "*" in self.origins or origin.rstrip("/") in self.origins
+
+    def check_rate(self, sid: str, session_id: str) -> None:
+        """Raise RejectedMessage when the socket's client IP or its session sends too fast."""
+        for decision in (self.limits.check_ip(self.client_ips.get(sid, "")), self.limits.check_sender(session_id)):
+            if not decision.allowed:
+                raise RejectedMessage(RATE_LIMITED_REPLY)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server attached to the Sanic app, plus a health route at /webhooks/socketio/."""
@@ -106,11 +117,14 @@ class SocketIOInput(InputChannel):
             if not self.origin_allowed(origin):
                 logger.warning("socket.io connection from origin %s refused (not in the allowed origins)", origin)
                 return False
+            request = environ.get("sanic.request")
+            self.client_ips[sid] = self.limits.request_ip(request) if request else environ.get("REMOTE_ADDR", "")
             return True
 
         @sio.on("disconnect")
         async def disconnect(sid: str, *_: Any) -> None:
             self.sessions.pop(sid, None)
+            self.client_ips.pop(sid, None)
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
@@ -131,6 +145,7 @@ class SocketIOInput(InputChannel):
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)
             try:
+                self.check_rate(sid, session_id)
                 text = prepare_text(data.get("message") if isinstance(data, dict) else None)
             except RejectedMessage as rejected:
                 await output.send_text_message(session_id, rejected.reply)

@@ -34,7 +34,8 @@ from telegram.constants import ChatAction, ChatType, MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.rasa_api import default_rasa_url
-from channels.incoming import ERROR_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.incoming import ERROR_REPLY, RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.limits import ChannelLimits, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -233,11 +234,18 @@ class _ChatTurns:
 
 
 class TelegramBridge:
-    """Turns Telegram updates into Rasa user messages and sends the replies back through the Bot API."""
+    """Turns Telegram updates into Rasa user messages and sends the replies back through the Bot API.
 
-    def __init__(self, bot: Bot, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    Messages and button presses are rate-limited per chat (every update comes from Telegram's servers, so there is
+    no per-IP limit); a chat over the limit is told once and its updates are dropped until it slows down.
+    """
+
+    def __init__(
+        self, bot: Bot, on_new_message: Callable[[UserMessage], Awaitable[Any]], limits: ChannelLimits | None = None
+    ) -> None:
         self.bot = bot
         self.on_new_message = on_new_message
+        self.limits = limits or ChannelLimits.from_env()
         self.payloads = ButtonPayloads()
         self.output = TelegramOutput(bot, self.payloads)
         self._chats: dict[int, _ChatTurns] = {}
@@ -281,12 +289,28 @@ class TelegramBridge:
                 self._chats.pop(chat.id, None)
 
     async def _dispatch(self, update: Update) -> None:
+        if update.callback_query is None and update.message is None:
+            logger.debug("Ignoring Telegram update %s (edited message, channel post or other)", update.update_id)
+            return
+        if not await self._within_rate(update):
+            return
         if update.callback_query is not None:
             await self._callback(update)
-        elif update.message is not None:
-            await self._message(update.message)
         else:
-            logger.debug("Ignoring Telegram update %s (edited message, channel post or other)", update.update_id)
+            await self._message(update.message)
+
+    async def _within_rate(self, update: Update) -> bool:
+        """Take one message from the chat's budget; over it, answer a pressed button and tell the chat once."""
+        chat_id = str(update.effective_chat.id)
+        decision = self.limits.check_sender(chat_id)
+        if decision.allowed:
+            return True
+        logger.info("Telegram chat %s is over the rate limit; update %s dropped", chat_id, update.update_id)
+        if update.callback_query is not None:
+            await with_retry(lambda: update.callback_query.answer())
+        if decision.first_refusal:
+            await self.output.send_text_message(chat_id, RATE_LIMITED_REPLY)
+        return False
 
     async def _callback(self, update: Update) -> None:
         query = update.callback_query
@@ -385,17 +409,18 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if bridge else "off"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             if bridge is None:
                 return response.json({"error": "Telegram channel is off (TELEGRAM_BOT_TOKEN not set)"}, status=404)
             given = request.headers.get(SECRET_HEADER, "")
             if not settings.secret or not hmac.compare_digest(given.encode(), settings.secret.encode()):
                 return response.json({"error": "forbidden"}, status=403)
-            if len(request.body) > MAX_UPDATE_BYTES:
+            body = await read_body(request, MAX_UPDATE_BYTES)
+            if body is None:
                 return response.json({"error": "update too large"}, status=413)
             try:
-                update = Update.de_json(json.loads(request.body), bridge.bot)
+                update = Update.de_json(json.loads(body), bridge.bot)
             except Exception:
                 return response.json({"error": "body must be a Telegram Update JSON object"}, status=400)
             bridge.accept(update)

@@ -1,0 +1,162 @@
+"""Rate and size limits shared by every channel: token buckets per sender and per client IP, bounded bodies.
+
+Configured by environment variables (read when Rasa builds the channels):
+BOT_RATE_LIMIT_PER_SENDER and BOT_RATE_LIMIT_PER_IP (messages per minute, a burst of that many; 0 turns the limit
+off) and BOT_TRUSTED_PROXIES (space/comma-separated addresses or networks whose X-Forwarded-For is believed).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+
+DEFAULT_PER_SENDER = 20
+DEFAULT_PER_IP = 120
+MAX_TRACKED_KEYS = 100_000
+DRAIN_BYTES = 1024 * 1024
+"""An oversized body up to this size is read and dropped so the client can read its 413; beyond it, cut off."""
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer for one message: allowed, or how long to wait; `first_refusal` is the first refusal in a row."""
+
+    retry_after: float = 0.0
+    first_refusal: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.retry_after == 0.0
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+    refused: bool = False
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per key: `per_minute` tokens at most, refilled at `per_minute` per minute.
+
+    Keys idle long enough to be full again are forgotten, and at most `max_keys` are kept (least recently used
+    go first), so random sender ids cannot grow memory without bound.
+    """
+
+    per_minute: int
+    clock: Callable[[], float] = time.monotonic
+    max_keys: int = MAX_TRACKED_KEYS
+    _buckets: OrderedDict[str, _Bucket] = field(default_factory=OrderedDict)
+
+    def hit(self, key: str) -> Decision:
+        """Take one token for `key`."""
+        now = self.clock()
+        rate = self.per_minute / 60.0
+        bucket = self._buckets.pop(key, None) or _Bucket(float(self.per_minute), now)
+        bucket.tokens = min(float(self.per_minute), bucket.tokens + (now - bucket.updated) * rate)
+        bucket.updated = now
+        self._buckets[key] = bucket
+        self._forget_idle(now)
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            bucket.refused = False
+            return Decision()
+        first_refusal = not bucket.refused
+        bucket.refused = True
+        return Decision(retry_after=(1.0 - bucket.tokens) / rate, first_refusal=first_refusal)
+
+    def _forget_idle(self, now: float) -> None:
+        full_after = 60.0
+        while self._buckets:
+            key, oldest = next(iter(self._buckets.items()))
+            if len(self._buckets) <= self.max_keys and now - oldest.updated < full_after:
+                return
+            del self._buckets[key]
+
+
+def _per_minute(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return max(0, int(value)) if value else default
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number of messages per minute, got {value!r}") from error
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """`"127.0.0.1 10.0.0.0/8,::1"` → networks."""
+    return tuple(ipaddress.ip_network(part, strict=False) for part in text.replace(",", " ").split())
+
+
+def _in(address: str, networks: Iterable[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+@dataclass
+class ChannelLimits:
+    """The per-sender and per-IP limits of one channel and how it finds the client's address."""
+
+    per_sender: RateLimiter | None
+    per_ip: RateLimiter | None
+    trusted_proxies: tuple[Network, ...] = ()
+
+    @classmethod
+    def from_env(cls, clock: Callable[[], float] = time.monotonic) -> ChannelLimits:
+        """Limits from BOT_RATE_LIMIT_PER_SENDER, BOT_RATE_LIMIT_PER_IP and BOT_TRUSTED_PROXIES."""
+        per_sender = _per_minute("BOT_RATE_LIMIT_PER_SENDER", DEFAULT_PER_SENDER)
+        per_ip = _per_minute("BOT_RATE_LIMIT_PER_IP", DEFAULT_PER_IP)
+        return cls(
+            per_sender=RateLimiter(per_sender, clock) if per_sender else None,
+            per_ip=RateLimiter(per_ip, clock) if per_ip else None,
+            trusted_proxies=parse_networks(os.environ.get("BOT_TRUSTED_PROXIES", "")),
+        )
+
+    def client_ip(self, peer: str, forwarded_for: str | None) -> str:
+        """The peer address; behind a trusted proxy, the nearest untrusted address of X-Forwarded-For."""
+        if not forwarded_for or not _in(peer, self.trusted_proxies):
+            return peer
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not _in(hop, self.trusted_proxies):
+                return hop
+        return hops[0] if hops else peer
+
+    def request_ip(self, request: Request) -> str:
+        """The client address of a Sanic request."""
+        return self.client_ip(request.ip, request.headers.get("X-Forwarded-For"))
+
+    def check_ip(self, ip: str) -> Decision:
+        return self.per_ip.hit(ip) if self.per_ip else Decision()
+
+    def check_sender(self, sender: str) -> Decision:
+        return self.per_sender.hit(sender) if self.per_sender else Decision()
+
+
+def retry_after_header(decision: Decision) -> dict[str, str]:
+    """The Retry-After header (whole seconds, at least 1) of a refused request."""
+    return {"Retry-After": str(max(1, math.ceil(decision.retry_after)))}
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body of a streaming route, or None when it is larger than `limit` (nothing past the limit is kept)."""
+    request.stream.request_max_size = limit
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        request.stream.request_max_size = DRAIN_BYTES  # Sanic drains the rest after the response
+        return None
+    return request.body
