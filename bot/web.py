@@ -24,7 +24,6 @@ STAFF_POLICY = "; ".join([
 """The staff pages load nothing but their own server's (bot/review/web.py may set its own policy first)."""
 
 
-
 def content_security_policy(rasa_url: str) -> str:
     """Own scripts only; the widget may talk to the Rasa server (socket.io over HTTP polling or a websocket)."""
     rasa = urlsplit(rasa_url)
