@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock clean
+.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
 
 setup:
 	@bash bot/setup.sh
@@ -52,6 +52,10 @@ lock: setup
 	.venv/bin/pip install -q -r requirements.in
 	(echo "# Full pinned resolution of requirements.in on Python 3.10.13 (pip freeze). Regenerate: make lock"; \
 	 .venv/bin/pip freeze --exclude-editable) > requirements.lock
+
+# Dependency vulnerability report reports/pip-audit.{json,md}; pip-audit runs from its own venv (var/audit-venv).
+audit: setup
+	$(PY) -m bot.audit
 
 clean:
 	rm -rf models var reports .pytest_cache
