@@ -29,9 +29,9 @@ def api_token() -> str:
     return token
 
 
-def api_url(rasa_url: str, path: str) -> str:
-    """The full URL of an HTTP API path, with the token."""
-    return f"{rasa_url.rstrip('/')}{path}?{urllib.parse.urlencode({'token': api_token()})}"
+def api_url(rasa_url: str, path: str, **query: str) -> str:
+    """The full URL of an HTTP API path, with the token and any other query parameters."""
+    return f"{rasa_url.rstrip('/')}{path}?{urllib.parse.urlencode({'token': api_token(), **query})}"
 
 
 def api_request(rasa_url: str, path: str, method: str = "GET", body: dict | None = None,
