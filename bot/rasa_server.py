@@ -1,10 +1,15 @@
 """The Rasa server entry point: `python -m bot.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
 
-It patches Rasa 3.6 in one place before running Rasa's own CLI: custom actions run as `ResilientRemoteAction`.
-Plain Rasa waits up to 5 minutes for the action server and, when a custom action fails, logs the error and
-sends nothing, so the user waits for an answer that never comes. Here an action call is bounded by
-ACTION_TIMEOUT_SECONDS, and a failed call (no connection, timeout, error status) answers with a polite apology
-and the handoff offer instead; the conversation goes on, and works normally once the action server is back.
+It patches two things in Rasa 3.6 before running Rasa's own CLI:
+
+1. Custom actions run as `ResilientRemoteAction`. Plain Rasa waits up to 5 minutes for the action server and, when
+   a custom action fails, logs the error and sends nothing, so the user waits for an answer that never comes. Here
+   an action call is bounded by ACTION_TIMEOUT_SECONDS, and a failed call (no connection, timeout, error status)
+   answers with a polite apology and the handoff offer; the conversation works normally once the server is back.
+2. The tracker store is used without Rasa's `FailSafeTrackerStore` wrapper, which answers a database outage with
+   a new, empty conversation kept in memory: the user silently loses the conversation, and events saved once the
+   database is back land out of place. Without it the error reaches the channel, which asks the user to try again;
+   short outages (a database restart) never get that far, as the tracker store retries (bot.tracker_store).
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import aiohttp
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction, create_bot_utterance
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.exceptions import RasaException
 
@@ -57,7 +65,7 @@ class ResilientRemoteAction(RemoteAction):
         except ActionExecutionRejection:
             raise  # the action server's own answer (HTTP 400): Rasa predicts another action
         except (RasaException, aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.error("Custom action '%s' failed (%s): answering with the apology and the handoff offer",
+            logger.error("Custom action '%s' failed (%s); the conversation goes on without it",
                          self.name(), str(error) or type(error).__name__)
         if self.name() == ACTION_SESSION_START_NAME:  # start the session the way plain Rasa does, without greeting
             return await ActionSessionStart().run(output_channel, nlg, tracker, domain)
@@ -66,14 +74,22 @@ class ResilientRemoteAction(RemoteAction):
         return [create_bot_utterance({"text": APOLOGY, "buttons": [HANDOFF_BUTTON]})]
 
 
+def tracker_store_without_fallback(store: TrackerStore | None, domain: Domain) -> TrackerStore:
+    """Replaces `Agent._create_tracker_store`: the configured store itself, not wrapped in FailSafeTrackerStore."""
+    tracker_store = store or InMemoryTrackerStore(domain)
+    tracker_store.domain = domain
+    return tracker_store
+
+
 def install() -> None:
-    """Make Rasa build every remote action as a ResilientRemoteAction.
+    """Apply both patches.
 
     Rasa 3.6 looks `RemoteAction` up at call time in two modules: `action` (predicted actions via
     `action_for_name_or_text`, custom slot mappings) and `forms` (the `validate_<form>` call).
     """
     rasa_action.RemoteAction = ResilientRemoteAction
     rasa_forms.RemoteAction = ResilientRemoteAction
+    Agent._create_tracker_store = staticmethod(tracker_store_without_fallback)
 
 
 def main() -> None:

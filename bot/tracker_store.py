@@ -71,7 +71,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             except DBAPIError as error:
                 if not is_connection_error(error):
                     raise
-                reason = str(error.orig).strip() or type(error.orig).__name__
+                reason = " ".join(str(error.orig).split()) or type(error.orig).__name__
                 if retries == len(RETRY_DELAYS):
                     logger.error("Tracker database unreachable while %s; giving up after %d retries (%s)",
                                  what, retries, reason)
