@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
+.PHONY: setup index train run serve test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
 
 setup:
 	@bash bot/setup.sh
@@ -19,6 +19,10 @@ train: setup
 
 run: index train
 	$(PY) -m bot run
+
+# Production shape (README "Production"): needs TRACKER_DB_URL and REDIS_URL, or ARGS=--local-services for a trial.
+serve: index train
+	$(PY) -m bot serve $(ARGS)
 
 test: index train
 	$(PY) -m pytest

@@ -1,4 +1,5 @@
-"""Command-line verbs: `python -m bot train` and `python -m bot run`."""
+"""Command-line verbs: `python -m bot train`, `python -m bot run` (embedded defaults) and `python -m bot serve`
+(production shape)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import os
 import signal
 import sys
 import time
+from contextlib import nullcontext
 
 from bot.paths import VAR_DIR
 from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
+from bot.production import SharedServices, local_services, production_stack, supervise
 from bot.training import train
 
 
@@ -17,13 +20,17 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> None:
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
+
+
 def run(rasa_port: int, action_port: int, web_port: int) -> int:
     """Start the action server, the Rasa server and the demo web server; stop them all on Ctrl-C."""
     model = train()
     VAR_DIR.mkdir(exist_ok=True)
     servers: list[ServerProcess] = []
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, _raise_keyboard_interrupt)
+    _stop_on_signals()
     try:
         started = time.monotonic()
         servers.append(start_action_server(action_port))
@@ -54,6 +61,27 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
             server.stop()
 
 
+def serve(rasa_replicas: int, action_replicas: int, port: int, local: bool, per_ip_rate: int) -> int:
+    """Start the production shape and keep every replica running until Ctrl-C."""
+    model = train()
+    _stop_on_signals()
+    started = time.monotonic()
+    try:
+        with (local_services() if local else nullcontext(SharedServices.from_env())) as services, \
+                production_stack(model, services, rasa_replicas, action_replicas, port,
+                                 per_ip_rate=per_ip_rate) as stack:
+            print(f"\n{rasa_replicas} Rasa and {action_replicas} action servers ready behind nginx "
+                  f"({time.monotonic() - started:.0f}s): {stack.url}/ (staff pages {stack.url}/staff)")
+            print(f"Logs: {stack.balancer.log_path.parent}. Press Ctrl-C to stop.", flush=True)
+            supervise(stack.servers())
+    except KeyboardInterrupt:
+        print("\nStopping…")
+    except (RuntimeError, TimeoutError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -63,7 +91,17 @@ def main() -> int:
     run_parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     run_parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     run_parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", 8080)))
+    serve_parser = verbs.add_parser("serve", help="production shape: replicas behind nginx, PostgreSQL and Redis")
+    serve_parser.add_argument("--rasa-replicas", type=int, default=int(os.environ.get("RASA_REPLICAS", 2)))
+    serve_parser.add_argument("--action-replicas", type=int, default=int(os.environ.get("ACTION_REPLICAS", 2)))
+    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("PUBLIC_PORT", 8000)))
+    serve_parser.add_argument("--per-ip-rate", type=int, default=int(os.environ.get("NGINX_PER_IP_RATE", 20)),
+                              help="requests per second per client IP at nginx (burst: twice that)")
+    serve_parser.add_argument("--local-services", action="store_true",
+                              help="start throw-away PostgreSQL and Redis on loopback (trial run)")
     args = parser.parse_args()
+    if args.verb == "serve":
+        return serve(args.rasa_replicas, args.action_replicas, args.port, args.local_services, args.per_ip_rate)
     if args.verb == "train":
         train(force=args.force)
         return 0

@@ -12,7 +12,7 @@ import pwd
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,10 +143,11 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
                 server.stop()
 
 
-def supervise(stack: ProductionStack, check_every: float = 2.0) -> None:
-    """Keep every replica running: a process that exits is logged and started again (until Ctrl-C)."""
-    while True:
-        for server in stack.servers():
+def supervise(servers: list[ServerProcess], check_every: float = 2.0,
+              keep_going: Callable[[], bool] = lambda: True) -> None:
+    """Keep every server running: a process that exits is logged and started again (until Ctrl-C)."""
+    while keep_going():
+        for server in servers:
             if server.process.poll() is not None:
                 print(f"{server.name} ({server.log_path.name}) exited with {server.process.returncode}; "
                       f"starting it again.\n{server.log_tail(10)}", flush=True)
