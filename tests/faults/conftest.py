@@ -16,13 +16,12 @@ import pytest
 
 from actions.profile import PROFILE_SLOTS
 from bot.local_services import LocalPostgres, LocalRedis, running_postgres, running_redis
-from bot.paths import REPO_ROOT
 from bot.processes import ServerProcess, start_action_server, start_rasa_server
+from bot.production import PRODUCTION_ENDPOINTS, SharedServices
 from bot.rasa_api import api_request
 from tests.channels.conftest import ALLOWED, SECRET, TOKEN, ThreadedBotApi, WidgetClient
 from tests.conftest import free_port
 
-PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
 PROFILE_MESSAGE = "창업 2년 된 서울 식품 제조업체인데 운전자금이 필요해요"  # sets several company-profile slots
 REPLY_TIMEOUT = 120.0  # seconds; the tests wait for a reply, they do not time it
 
@@ -45,8 +44,7 @@ class FaultStack:
     @property
     def env(self) -> dict[str, str]:
         return {
-            "TRACKER_DB_URL": self.postgres.url,
-            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(self.redis.port), "REDIS_LOCK_DB": "0",
+            **SharedServices(self.postgres.url, self.redis.url).environment(),
             "BOT_CORS_ORIGINS": ALLOWED,
             "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_API_BASE_URL": self.bot_api.base_url,
