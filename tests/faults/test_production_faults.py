@@ -57,6 +57,20 @@ def test_action_server_down_apologises_offers_the_handoff_and_recovers(fault_sta
     assert user_texts(fault_stack.rasa_url, sender) == [PROGRAM_QUESTION, PROGRAM_QUESTION]
 
 
+def test_action_server_down_during_the_intake_form_asks_the_question_again(fault_stack: FaultStack) -> None:
+    sender = new_sender("form-down")
+    question = texts(rest_say(fault_stack.rasa_url, sender, "맞춤 지원사업 추천해 주세요"))[-1]
+    assert "몇 년" in question  # the intake form asks for the business age
+    assert fault_stack.action_server is not None
+    fault_stack.action_server.stop()
+    try:
+        assert texts(rest_say(fault_stack.rasa_url, sender, "3년")) == [APOLOGY, question]  # validation failed
+    finally:
+        fault_stack.start_action_server()
+    assert APOLOGY not in texts(rest_say(fault_stack.rasa_url, sender, "3년"))
+    assert profile(fault_stack.rasa_url, sender)["business_age"]
+
+
 def test_postgres_restart_mid_conversation_loses_no_event(fault_stack: FaultStack) -> None:
     sender = new_sender("pg-restart")
     rest_say(fault_stack.rasa_url, sender, PROFILE_MESSAGE)
