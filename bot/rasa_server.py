@@ -18,17 +18,19 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any
 
 import aiohttp
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions import forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ def action_timeout_seconds() -> float:
     return float(os.environ.get("ACTION_TIMEOUT_SECONDS") or DEFAULT_ACTION_TIMEOUT_SECONDS)
 
 
-def apologised_this_turn(tracker: Any) -> bool:
+def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
     """True when the apology was already sent since the latest user message (one apology per turn)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -59,7 +61,8 @@ def apologised_this_turn(tracker: Any) -> bool:
 class ResilientRemoteAction(RemoteAction):
     """A custom action call bounded in time that apologises and offers the handoff when the action server fails."""
 
-    async def run(self, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Event]:
+    async def run(self, output_channel: OutputChannel, nlg: NaturalLanguageGenerator, tracker: DialogueStateTracker,
+                  domain: Domain) -> list[Event]:
         try:
             return await asyncio.wait_for(super().run(output_channel, nlg, tracker, domain), action_timeout_seconds())
         except ActionExecutionRejection:
@@ -93,7 +96,7 @@ def install() -> None:
 
 
 def main() -> None:
-    """Install the patch, then run Rasa's command line with this process's arguments."""
+    """Install the patches, then run Rasa's command line with this process's arguments."""
     install()
     from rasa.__main__ import main as rasa_main
 
