@@ -16,7 +16,8 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 MAX_MESSAGE_CHARS = 2000
 """Longest message handed to the bot; longer ones get a polite request to shorten them."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+"""Control, zero-width and bidi-override characters, and lone surrogates (JSON escapes that are not Unicode text)."""
 
 EMPTY_REPLY = "메시지가 비어 있어요. 궁금한 점을 글로 적어 주세요."
 TOO_LONG_REPLY = f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS}자 이내로 나누어 보내 주세요."
@@ -51,6 +52,22 @@ def prepare_text(raw: object) -> str:
     if len(text) > MAX_MESSAGE_CHARS:
         raise RejectedMessage(TOO_LONG_REPLY)
     return text
+
+
+def prepare_metadata(raw: object) -> dict[str, Any]:
+    """Client metadata as the tracker store can keep it: a JSON object (else empty) whose strings lose control
+    characters and lone surrogates (a lone surrogate makes Rasa's SQL tracker store exit the whole server)."""
+    return _without_control(raw) if isinstance(raw, dict) else {}
+
+
+def _without_control(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {_without_control(key): _without_control(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_control(item) for item in value]
+    return value
 
 
 def hand_off(on_new_message: Handler) -> Handler:

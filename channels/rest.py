@@ -12,7 +12,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.incoming import RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.incoming import RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_metadata, prepare_text
 from channels.limits import ChannelLimits, Decision, read_body, retry_after_header
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,12 @@ MAX_SENDER_CHARS = 128
 def bad_request(message: str, status: int = 400) -> HTTPResponse:
     """A JSON error response."""
     return response.json({"error": message}, status=status)
+
+
+def valid_sender(sender: object) -> bool:
+    """A conversation id the tracker stores can keep: printable (no control characters, which PostgreSQL refuses,
+    nor lone surrogates, which crash Rasa's SQL tracker store), not blank, at most MAX_SENDER_CHARS."""
+    return isinstance(sender, str) and sender.strip() != "" and len(sender) <= MAX_SENDER_CHARS and sender.isprintable()
 
 
 def too_many_requests(decision: Decision) -> HTTPResponse:
@@ -68,8 +74,9 @@ class RestInput(InputChannel):
             if not isinstance(payload, dict):
                 return bad_request("body must be a JSON object")
             sender = payload.get("sender")
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-                return bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+            if not valid_sender(sender):
+                return bad_request(
+                    f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters")
             metadata = payload.get("metadata") or {}
             if not isinstance(metadata, dict):
                 return bad_request("'metadata' must be a JSON object")
@@ -85,7 +92,7 @@ class RestInput(InputChannel):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=prepare_metadata(metadata))
                 )
             except Exception:
                 logger.exception("REST message from %s failed", sender)

@@ -16,7 +16,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.incoming import ERROR_REPLY, RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
+from channels.incoming import (
+    ERROR_REPLY,
+    RATE_LIMITED_REPLY,
+    RejectedMessage,
+    hand_off,
+    prepare_metadata,
+    prepare_text,
+)
 from channels.limits import ChannelLimits
 
 logger = logging.getLogger(__name__)
@@ -151,10 +158,8 @@ class SocketIOInput(InputChannel):
                 await output.send_text_message(session_id, rejected.reply)
                 await sio.emit(DONE_EVT, {}, room=session_id)
                 return
-            metadata = data.get("metadata")
             message = UserMessage(
-                text, output, session_id, input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
+                text, output, session_id, input_channel=self.name(), metadata=prepare_metadata(data.get("metadata"))
             )
             try:
                 await on_new_message(message)
