@@ -24,7 +24,7 @@ def tracker_db_url(url: str | None = None) -> str:
 
 @lru_cache(maxsize=16)
 def _engine(url: str, metadata: MetaData) -> Engine:
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)  # survives a database restart
     metadata.create_all(engine)
     return engine
 

@@ -18,6 +18,7 @@ import random
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -312,9 +313,10 @@ def parse_latency(model: Path, texts: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--enable-api", "--auth-token", api_token(), "-m", str(model),
+            [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "-m", str(model),
              "-i", "127.0.0.1", "-p", str(port), "--endpoints", str(endpoints)],
-            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "RASA_API_TOKEN": api_token()},
+            stdout=log, stderr=subprocess.STDOUT,
         )
     try:
         with httpx.Client(timeout=30, params={"token": api_token()}) as client:

@@ -102,8 +102,7 @@ def start_rasa_server(
     server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
     server_env.setdefault("RASA_API_TOKEN", api_token())
     command = [
-        sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--auth-token", server_env["RASA_API_TOKEN"],
-        "--model", str(model),
+        sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),  # token: env
         "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]

@@ -10,6 +10,9 @@ It patches two things in Rasa 3.6 before running Rasa's own CLI:
    a new, empty conversation kept in memory: the user silently loses the conversation, and events saved once the
    database is back land out of place. Without it the error reaches the channel, which asks the user to try again;
    short outages (a database restart) never get that far, as the tracker store retries (bot.tracker_store).
+
+`run` also takes its HTTP API token from env RASA_API_TOKEN (`--auth-token` added inside the process), so the
+token never shows on the command line that `ps` lists.
 """
 
 from __future__ import annotations
@@ -101,6 +104,9 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
+    token = os.environ.get("RASA_API_TOKEN")
+    if sys.argv[1:2] == ["run"] and token and "--auth-token" not in sys.argv:
+        sys.argv += ["--auth-token", token]
     rasa_main()
 
 

@@ -8,9 +8,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import psutil
 import pytest
 
-from bot.rasa_api import api_url
+from bot.rasa_api import api_token, api_url
 
 PROTECTED = [
     ("GET", "/status", None),
@@ -61,3 +62,12 @@ def test_channel_webhooks_stay_open(rasa_server: str) -> None:
     status, body = _call(f"{rasa_server}/webhooks/rest/webhook", "POST",
                          {"sender": "security-webhook", "message": "안녕하세요"})
     assert status == 200 and json.loads(body), body
+
+
+def test_the_token_is_not_on_any_command_line(rasa_server: str) -> None:
+    token = api_token()
+    status, _ = _call(api_url(rasa_server, "/status"), "GET", None)
+    assert status == 200, "the running server uses this token"
+    command_lines = [" ".join(process.info["cmdline"] or []) for process in psutil.process_iter(["cmdline"])]
+    assert any("bot.rasa_server run" in line for line in command_lines)
+    assert not [line for line in command_lines if token in line]
