@@ -303,12 +303,12 @@ class WidgetClient:
         assert event == "session_confirm"
         return data
 
-    async def say(self, data: Any) -> list[dict]:
-        """Send one user_uttered event; collect the bot messages until bot_done."""
+    async def say(self, data: Any, timeout: float = 5.0) -> list[dict]:
+        """Send one user_uttered event; collect the bot messages until bot_done (each within `timeout` s)."""
         await self.sio.emit("user_uttered", data)
         messages = []
         while True:
-            event, payload = await self.next()
+            event, payload = await self.next(timeout)
             if event == "bot_done":
                 return messages
             assert event == "bot_uttered", (event, payload)
