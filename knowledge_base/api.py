@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, Program, load_programs
 from knowledge_base.eligibility import Decision, check
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
@@ -29,6 +31,9 @@ GUIDE_CATEGORY = "신청안내"
 # A document whose facts are this many years older than the newest document in the corpus is out of date:
 # recommend() ranks it after every current program and every hit of it says so.
 STALE_YEARS = 5
+# Query vectors kept per process: users ask the same questions and recommend() searches with the same profile texts,
+# and embedding a query is most of a search's time (measured by `python -m bot.load_test`).
+QUERY_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -84,6 +89,12 @@ class KnowledgeBase:
         self.newest_year = max(p.as_of for p in programs)
         self.index = index
         self.embedder = embedder
+        self.query_vector = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector = self.embedder.embed_query(query)
+        vector.setflags(write=False)  # shared by every later search for the same text
+        return vector
 
     @classmethod
     def load(cls, programs_dir: str | Path | None = None, index_path: str | Path | None = None,
@@ -125,7 +136,7 @@ class KnowledgeBase:
             raise ValueError(f"mode must be one of {MODES}")
         lists = []
         if mode in ("hybrid", "dense"):
-            lists.append((1.0, self._ranked(self.index.dense_top(self.embedder.embed_query(query), depth))))
+            lists.append((1.0, self._ranked(self.index.dense_top(self.query_vector(query), depth))))
         if mode in ("hybrid", "lexical"):
             lists.append((LEXICAL_WEIGHT, self._ranked(self.index.lexical_top(tokenize(query), depth))))
         fused: dict[str, float] = {}

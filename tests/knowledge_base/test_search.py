@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
 from knowledge_base import KnowledgeBase
+from knowledge_base.embedders import Embedder
 
 
 def test_emergency_fund_question_finds_the_emergency_fund(kb: KnowledgeBase) -> None:
@@ -115,6 +119,32 @@ def test_ended_programs_are_not_recommended(kb: KnowledgeBase) -> None:
 
 def test_load_is_cached(kb: KnowledgeBase, index_path) -> None:
     assert KnowledgeBase.load(index_path=index_path) is kb
+
+
+class CountingEmbedder(Embedder):
+    """The real embedder, recording every query it embeds."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.name, self.dim = embedder, embedder.name, embedder.dim
+        self.queries: list[str] = []
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.queries.append(text)
+        return self.embedder.embed_query(text)
+
+
+def test_a_repeated_query_is_embedded_once(kb: KnowledgeBase) -> None:
+    counting = CountingEmbedder(kb.embedder)
+    fresh = KnowledgeBase(list(kb.programs.values()), kb.index, counting)
+    first = fresh.search("긴급경영안정자금 금리")
+    fresh.search("긴급경영안정자금 금리", profile={"rep_age": 35})
+    fresh.recommend({"industry": "제조업"})
+    fresh.recommend({"industry": "제조업"})
+    assert counting.queries == ["긴급경영안정자금 금리", "제조업"]
+    assert first == kb.search("긴급경영안정자금 금리")
 
 
 def test_the_generic_disaster_of_the_fast_track_button_qualifies_for_the_disaster_fund(kb: KnowledgeBase) -> None:
