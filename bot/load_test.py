@@ -4,8 +4,11 @@
                             [--shape embedded|production|all] [--transport rest|socketio|all]
 
 Every stage (shape x transport x user count) runs until its duration or its message bound is reached, whichever
-comes first; the report is rewritten after each stage. Everything runs on loopback, with the channels' per-IP rate
-limit off (BOT_RATE_LIMIT_PER_IP=0: every simulated user comes from 127.0.0.1).
+comes first; the report is rewritten after each stage. Shapes: `embedded` is what `python -m bot run` starts (one
+Rasa server, one action server, SQLite); `production` is bot.production's stack (Rasa and action replicas behind
+nginx, PostgreSQL, Redis). Everything runs on loopback; each user connects from a loopback address of its own
+(127.0.x.y), so per-client-IP hashing and limits see distinct clients. The channels' own per-IP rate limit is off
+(BOT_RATE_LIMIT_PER_IP=0); nginx keeps the production per-IP limit.
 
 Users: each user is a distinct sender that holds the consultations below one after the other (a new conversation,
 i.e. a new sender or socket.io session, for each), answering the intake form's questions as a person would. Between
@@ -39,15 +42,17 @@ import aiohttp
 import psutil
 import socketio
 
-from bot.local_services import free_port
+from bot.local_services import free_port, running_postgres, running_redis
 from bot.paths import REPORTS_DIR
 from bot.processes import ServerProcess, start_action_server, start_rasa_server
+from bot.production import SharedServices, production_stack
 from bot.training import train
 from channels.incoming import ERROR_REPLY
 
 REPORT_PATH = REPORTS_DIR / "load.json"
 ORIGIN = "http://127.0.0.1:8080"
-"""The website origin the socket.io users claim (the servers allow it)."""
+"""The website origin the socket.io users of the embedded shape claim (the servers allow it)."""
+SERVER_ENV = {"BOT_RATE_LIMIT_PER_IP": "0"}
 TARGET = {"users": 50, "p95_ms": 300, "errors": 0}
 SHAPES = ("embedded", "production")
 TRANSPORTS = ("rest", "socketio")
@@ -108,19 +113,20 @@ def form_answer(replies: list[dict[str, Any]]) -> str | None:
 
 @dataclass
 class Stack:
-    """Running servers: the URL users talk to, and the processes whose memory is sampled."""
+    """Running servers: the URL users talk to, the website origin they claim, the processes whose memory is sampled."""
 
     url: str
+    origin: str
     processes: dict[str, int]
 
 
 @contextmanager
-def embedded_stack(log_dir: Path) -> Iterator[Stack]:
+def embedded_stack(log_dir: Path, extra_env: dict[str, str]) -> Iterator[Stack]:
     """The servers as `python -m bot run` starts them (one action server, one Rasa server, SQLite in a temp dir)."""
     model = train()
     with tempfile.TemporaryDirectory(prefix="bot-load-") as folder:
         env = {"TRACKER_DB_URL": f"sqlite:///{Path(folder) / 'tracker.db'}", "BOT_CORS_ORIGINS": ORIGIN,
-               "BOT_RATE_LIMIT_PER_IP": "0"}
+               **SERVER_ENV, **extra_env}
         servers: list[ServerProcess] = []
         try:
             action_port = free_port()
@@ -128,11 +134,27 @@ def embedded_stack(log_dir: Path) -> Iterator[Stack]:
             servers.append(start_rasa_server(free_port(), model, action_port, env, log_dir))
             for server in servers:
                 server.wait_ready()
-            yield Stack(servers[1].url, {"rasa_server": servers[1].process.pid,
-                                         "action_server": servers[0].process.pid})
+            yield Stack(servers[1].url, ORIGIN, {"rasa_server": servers[1].process.pid,
+                                                 "action_server": servers[0].process.pid})
         finally:
             for server in reversed(servers):
                 server.stop()
+
+
+@contextmanager
+def production_shape(log_dir: Path, extra_env: dict[str, str], rasa_replicas: int,
+                     action_replicas: int) -> Iterator[Stack]:
+    """bot.production's stack with throw-away PostgreSQL and Redis; users claim its public origin."""
+    model = train()
+    with running_postgres() as postgres, running_redis() as redis:
+        services = SharedServices(postgres.url, redis.url)
+        with production_stack(model, services, rasa_replicas, action_replicas, env={**SERVER_ENV, **extra_env},
+                              log_dir=log_dir) as stack:
+            processes = {server.log_path.stem: server.process.pid for server in stack.servers()}
+            processes["postgres"] = int((Path(postgres.data) / "postmaster.pid").read_text().split()[0])
+            if redis.process is not None:
+                processes["redis"] = redis.process.pid
+            yield Stack(stack.url, stack.url, processes)
 
 
 @dataclass
@@ -173,16 +195,16 @@ class RestConversation:
 class SocketConversation:
     """One conversation over socket.io as the widget holds it: a socket, a session, `bot_done` ends a turn."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sio = socketio.AsyncClient(reconnection=False)
+    def __init__(self, http: aiohttp.ClientSession, url: str, origin: str) -> None:
+        self.url, self.origin = url, origin
+        self.sio = socketio.AsyncClient(reconnection=False, http_session=http)
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         for event in ("session_confirm", "bot_uttered", "bot_done", "session_error"):
             self.sio.on(event, lambda data=None, event=event: self.events.put_nowait((event, data)))
 
     async def start(self) -> None:
         # Long-polling, like tests/channels: engineio's websocket client needs a newer aiohttp than Rasa's pin.
-        await self.sio.connect(self.url, headers={"Origin": ORIGIN}, transports=["polling"],
+        await self.sio.connect(self.url, headers={"Origin": self.origin}, transports=["polling"],
                                wait_timeout=TURN_TIMEOUT)
         await self.sio.emit("session_request", {"session_id": uuid.uuid4().hex})
         event, data = await self.events.get()
@@ -245,31 +267,40 @@ async def timed_turn(conversation: Conversation, text: str, stage: Stage) -> lis
     return replies
 
 
-async def simulated_user(number: int, stage: Stage, open_conversation: Any, seed: int) -> None:
+def client_address(number: int) -> str:
+    """The loopback address user `number` connects from: 127.0.0.1, 127.0.0.2, … (254 per /24)."""
+    return f"127.0.{number // 254}.{number % 254 + 1}"
+
+
+async def simulated_user(number: int, stage: Stage, stack: Stack, transport: str, seed: int) -> None:
     """One user: consultations in turn (starting at a different one per user), thinking between messages."""
     rng = random.Random(seed * 1000 + number)
     await asyncio.sleep(rng.uniform(0, stage.think[1]))
-    for index in range(number, number + 10_000):
-        consultation = CONSULTATIONS[index % len(CONSULTATIONS)]
-        conversation: Conversation = open_conversation()
-        try:
-            await asyncio.wait_for(conversation.start(), TURN_TIMEOUT)
-        except (asyncio.TimeoutError, aiohttp.ClientError, socketio.exceptions.SocketIOError, RuntimeError) as error:
-            stage.turns.append(Turn(None, f"connect: {type(error).__name__}"))
-            await asyncio.sleep(rng.uniform(*stage.think))
-            continue
-        try:
-            for text in consultation.messages:
-                answers = 0
-                while text is not None:
-                    if not stage.may_send():
-                        return
-                    replies = await timed_turn(conversation, text, stage)
-                    await asyncio.sleep(rng.uniform(*stage.think))
-                    answers += 1
-                    text = form_answer(replies or []) if answers <= MAX_FORM_ANSWERS else None
-        finally:
-            await conversation.close()
+    connector = aiohttp.TCPConnector(limit=0, local_addr=(client_address(number), 0))
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as http:
+        for index in range(number, number + 10_000):
+            consultation = CONSULTATIONS[index % len(CONSULTATIONS)]
+            conversation: Conversation = (RestConversation(http, stack.url) if transport == "rest"
+                                          else SocketConversation(http, stack.url, stack.origin))
+            try:
+                await asyncio.wait_for(conversation.start(), TURN_TIMEOUT)
+            except (asyncio.TimeoutError, aiohttp.ClientError, socketio.exceptions.SocketIOError,
+                    RuntimeError) as error:
+                stage.turns.append(Turn(None, f"connect: {type(error).__name__}"))
+                await asyncio.sleep(rng.uniform(*stage.think))
+                continue
+            try:
+                for text in consultation.messages:
+                    answers = 0
+                    while text is not None:
+                        if not stage.may_send():
+                            return
+                        replies = await timed_turn(conversation, text, stage)
+                        await asyncio.sleep(rng.uniform(*stage.think))
+                        answers += 1
+                        text = form_answer(replies or []) if answers <= MAX_FORM_ANSWERS else None
+            finally:
+                await conversation.close()
 
 
 class MemorySampler:
@@ -335,12 +366,7 @@ async def run_stage(stack: Stack, transport: str, users: int, args: argparse.Nam
     sampling = asyncio.create_task(sampler.run())
     started = time.monotonic()
     stage = Stage(users, started + args.duration, args.max_messages, (args.think_min, args.think_max))
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                     timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as http:
-        def open_conversation() -> Conversation:
-            return RestConversation(http, stack.url) if transport == "rest" else SocketConversation(stack.url)
-
-        await asyncio.gather(*(simulated_user(n, stage, open_conversation, args.seed) for n in range(users)))
+    await asyncio.gather(*(simulated_user(n, stage, stack, transport, args.seed) for n in range(users)))
     elapsed = time.monotonic() - started
     sampling.cancel()
     latencies = [turn.latency for turn in stage.turns if turn.latency is not None and turn.error is None]
@@ -368,13 +394,14 @@ async def warm_up(stack: Stack) -> None:
 
 
 @contextmanager
-def open_stack(shape: str, log_dir: Path) -> Iterator[Stack]:
+def open_stack(shape: str, args: argparse.Namespace, log_dir: Path, extra_env: dict[str, str]) -> Iterator[Stack]:
     """The servers of one shape."""
     if shape == "embedded":
-        with embedded_stack(log_dir) as stack:
+        with embedded_stack(log_dir, extra_env) as stack:
             yield stack
-        return
-    raise SystemExit("the production shape needs bot/production.py (production_stack), which is not there yet")
+    else:
+        with production_shape(log_dir, extra_env, args.rasa_replicas, args.action_replicas) as stack:
+            yield stack
 
 
 def write_report(report: dict[str, Any]) -> None:
@@ -393,9 +420,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-messages", type=int, default=2000, help="most messages sent in one stage")
     parser.add_argument("--shape", choices=[*SHAPES, "all"], default="embedded")
     parser.add_argument("--transport", choices=[*TRANSPORTS, "all"], default="all")
+    parser.add_argument("--rasa-replicas", type=int, default=2, help="Rasa servers of the production shape")
+    parser.add_argument("--action-replicas", type=int, default=2, help="action servers of the production shape")
     parser.add_argument("--think-min", type=float, default=1.0, help="shortest think time between messages (s)")
     parser.add_argument("--think-max", type=float, default=3.0, help="longest think time between messages (s)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the servers (repeatable), e.g. to compare settings")
     parser.add_argument("--log-dir", type=Path, default=None, help="server logs (default: a temp folder)")
     return parser.parse_args(argv)
 
@@ -404,16 +435,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     user_counts = [int(count) for count in args.users.split(",")]
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="bot-load-logs-"))
+    extra_env = dict(item.split("=", 1) for item in args.server_env)
     report: dict[str, Any] = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
         "target": TARGET, "stages": [],
         "settings": {"duration_s": args.duration, "max_messages": args.max_messages, "seed": args.seed,
-                     "think_s": [args.think_min, args.think_max], "turn_timeout_s": TURN_TIMEOUT,
-                     "server_env": {"BOT_RATE_LIMIT_PER_IP": "0"}, "log_dir": str(log_dir),
+                     "think_s": [args.think_min, args.think_max],
+                     "production_replicas": {"rasa": args.rasa_replicas, "actions": args.action_replicas},
+                     "client_addresses": "one loopback address per user (127.0.x.y)", "turn_timeout_s": TURN_TIMEOUT,
+                     "server_env": {**SERVER_ENV, **extra_env}, "log_dir": str(log_dir),
                      "consultations": [c.name for c in CONSULTATIONS]},
     }
     for shape in choices(args.shape, SHAPES):
-        with open_stack(shape, log_dir) as stack:
+        with open_stack(shape, args, log_dir / shape, extra_env) as stack:
             asyncio.run(warm_up(stack))
             for transport in choices(args.transport, TRANSPORTS):
                 for users in user_counts:
