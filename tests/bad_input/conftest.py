@@ -1,0 +1,160 @@
+"""Real servers for the hostile-input tests, hostile values as hypothesis strategies, and a bystander conversation."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import strategies as st
+
+from bot.processes import ServerProcess, start_rasa_server, start_web_server
+from bot.rasa_api import api_url
+from channels.incoming import EMPTY_REPLY, ERROR_REPLY, NOT_TEXT_REPLY, RATE_LIMITED_REPLY, TOO_LONG_REPLY
+from channels.telegram import HELP_REPLY
+from tests.channels.conftest import SECRET, TOKEN, ThreadedBotApi
+from tests.conftest import free_port
+
+NAMED_ATTACKS = [
+    "", " ", "\t\n \u3000", "\x00", "\x00\x01\x1b[31m", "\ufeff\u200b\u200e", "\u202e나쁜말\u202c",
+    "<img src=x onerror=alert(1)>", "<script>alert(document.cookie)</script>", "javascript:alert(1)",
+    "'; DROP TABLE events; --", "1' OR '1'='1", "\" OR 1=1 --", "${jndi:ldap://x}", "{{7*7}}", "%s%n%x",
+    "/restart", "/greet", '/inform{"industry": "<b>제조업</b>"}', "/ask_program_detail{\"program_id\": 5}", "/",
+    "😀🚀👩‍👩‍👧‍👦🇰🇷", "긴급경영안정자금 loan 贷款 ссуда قرض ローン", "가\u0301각\u11a8", "Ａ１２３４",
+    "\ud800", "a\udfffb", "가" * 2001, "가" * 100_000, "a" * 100_000, "\n" * 5000 + "안녕",
+]
+"""Hand-picked hostile texts: empty, whitespace, control and bidi characters, injections, commands, emoji, mixed
+scripts, lone surrogates, overlong."""
+
+POLITE_REPLIES = {EMPTY_REPLY, TOO_LONG_REPLY, NOT_TEXT_REPLY, RATE_LIMITED_REPLY, HELP_REPLY}
+LEAKS = ("Traceback", "Exception", "Error", "error", "None", "null", "undefined", "{", "utter_", "action_")
+"""Text that must never reach a user: internals, stack traces, unfilled templates."""
+
+any_char = st.characters(exclude_categories=())  # every code point, lone surrogates included
+hostile_texts = st.one_of(
+    st.sampled_from(NAMED_ATTACKS),
+    st.text(any_char, max_size=300),
+    st.text(st.sampled_from("가나다 긴급자금<>&'\";-/*{}\x00\x7f\u200b\n"), max_size=80),
+    st.builds(lambda a, b: a + b, st.sampled_from(NAMED_ATTACKS), st.text(any_char, max_size=20)),
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(any_char, max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def encode(value: Any) -> bytes:
+    """JSON bytes (non-ASCII escaped, so lone surrogates travel as `\\udXXX` escapes)."""
+    return json.dumps(value).encode()
+
+
+def fresh_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def assert_polite(texts: list[str]) -> None:
+    """At least one reply; every reply is non-empty Korean-facing text without internals."""
+    assert texts, "no reply at all"
+    for text in texts:
+        assert isinstance(text, str) and text.strip(), texts
+        assert not any(leak in text for leak in LEAKS) or text in POLITE_REPLIES, text
+        assert text != ERROR_REPLY, "the bot failed on this input"
+
+
+@dataclass
+class HostileStack:
+    """Rasa (every channel, Telegram on, per-IP limit off), the demo website and a fake Telegram Bot API."""
+
+    rasa: ServerProcess
+    web: ServerProcess
+    bot_api: ThreadedBotApi
+
+    @property
+    def rasa_url(self) -> str:
+        return self.rasa.url
+
+    def assert_alive(self) -> None:
+        """The servers still run and answer."""
+        for server in (self.rasa, self.web):
+            assert server.process.poll() is None, server.log_tail()
+        assert httpx.get(api_url(self.rasa_url, "/status"), timeout=30).status_code == 200
+        assert httpx.get(f"{self.rasa_url}/webhooks/rest/", timeout=30).json() == {"status": "ok"}
+        assert httpx.get(f"{self.web.url}/healthz", timeout=30).text == "ok"
+
+
+@pytest.fixture(scope="session")
+def hostile_stack(
+    rasa_model: Path, action_server: str, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HostileStack]:
+    """Own servers: Telegram must be on and, as in the load benchmark, all clients share 127.0.0.1, so the per-IP
+    limit is off (tests/security/test_rate_limits.py covers it); the per-sender limit keeps its default."""
+    bot_api = ThreadedBotApi().start()
+    web_port = free_port()
+    env = {
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('hostile-tracker') / 'tracker.db'}",
+        "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
+        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": bot_api.base_url,
+        "BOT_RATE_LIMIT_PER_IP": "0",
+    }
+    logs = server_logs / "bad_input"
+    action_port = int(action_server.rsplit(":", 1)[1])
+    rasa = start_rasa_server(free_port(), rasa_model, action_port, env, logs, name="rasa_hostile")
+    web_site = start_web_server(web_port, rasa.url, env, logs)
+    try:
+        rasa.wait_ready()
+        web_site.wait_ready()
+        yield HostileStack(rasa, web_site, bot_api)
+    finally:
+        web_site.stop()
+        rasa.stop()
+        bot_api.stop()
+
+
+class Bystander:
+    """An ordinary REST conversation that must not notice the attacks happening at the same time."""
+
+    OPENING = ["안녕하세요", "서울에서 식품 제조업을 2년째 하고 있어요. 운전자금이 필요해요"]
+
+    def __init__(self, rasa_url: str) -> None:
+        self.rasa_url = rasa_url
+        self.sender = fresh_id("bystander")
+        self.tracker_before: dict[str, Any] = {}
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        answer = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": self.sender, "message": text},
+                            timeout=120)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def tracker(self) -> dict[str, Any]:
+        return httpx.get(api_url(self.rasa_url, f"/conversations/{self.sender}/tracker"), timeout=60).json()
+
+    def start(self) -> None:
+        for text in self.OPENING:
+            assert_polite([message.get("text", "") for message in self.say(text)])
+        self.tracker_before = self.tracker()
+        assert self.tracker_before["slots"]["industry"] and self.tracker_before["slots"]["region"]
+
+    def assert_unaffected(self) -> None:
+        """Nothing was added to the conversation meanwhile, and it carries on with what it knew."""
+        after = self.tracker()
+        assert after["events"] == self.tracker_before["events"]
+        replies = self.say("대표자는 35세입니다")
+        assert_polite([message.get("text", "") for message in replies])
+        slots = self.tracker()["slots"]
+        for slot in ("industry", "region"):
+            assert slots[slot] == self.tracker_before["slots"][slot]
+
+
+@pytest.fixture
+def bystander(hostile_stack: HostileStack) -> Bystander:
+    """A conversation started before the test; the test checks `assert_unaffected()` at its end."""
+    person = Bystander(hostile_stack.rasa_url)
+    person.start()
+    return person

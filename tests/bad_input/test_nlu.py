@@ -1,0 +1,34 @@
+"""Hostile texts through the NLU pipeline (Rasa's `/model/parse`), as every channel hands them over: prepared."""
+
+from __future__ import annotations
+
+import httpx
+from hypothesis import HealthCheck, assume, given, settings
+
+from bot.rasa_api import api_url
+from channels.incoming import RejectedMessage, prepare_text
+from tests.bad_input.conftest import HostileStack, encode, hostile_texts
+
+
+def test_the_nlu_parses_every_text_a_channel_lets_through(hostile_stack: HostileStack) -> None:
+    parse_url = api_url(hostile_stack.rasa_url, "/model/parse")
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(raw=hostile_texts)
+    def one(raw: str) -> None:
+        try:
+            text = prepare_text(raw)
+        except RejectedMessage:
+            assume(False)
+            return
+        answer = httpx.post(parse_url, content=encode({"text": text}), timeout=60)
+        assert answer.status_code == 200, answer.text
+        parsed = answer.json()
+        assert parsed["text"] == text
+        assert isinstance(parsed["intent"]["name"], str) and 0.0 <= parsed["intent"]["confidence"] <= 1.0
+        for entity in parsed["entities"]:
+            assert 0 <= entity["start"] <= entity["end"] <= len(text), entity
+            assert entity["value"] not in (None, ""), entity
+
+    one()
+    hostile_stack.assert_alive()
