@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import queue
-from collections.abc import Iterator
+import asyncio
 from typing import Any
 
-import pytest
-import socketio
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -22,48 +19,24 @@ from tests.bad_input.conftest import (
     hostile_texts,
     json_values,
 )
+from tests.channels.conftest import WidgetClient
 
 REPLY_SECONDS = 120
 
 
-class Widget:
-    """A socket.io client speaking the widget's protocol, synchronously."""
+def say_once(url: str, data: Any) -> list[dict[str, Any]]:
+    """A fresh widget connection and session (each with its own rate limit) sends one event; the bot's messages."""
 
-    def __init__(self, url: str) -> None:
-        self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self.sio = socketio.Client(reconnection=False)
-        for event in ("session_confirm", "bot_uttered", "bot_done", "session_error"):
-            self.sio.on(event, lambda data=None, event=event: self.events.put((event, data)))
-        self.sio.connect(url, transports=["polling"])
-        self.session_id = self.new_session()
+    async def conversation() -> list[dict[str, Any]]:
+        client = WidgetClient()
+        await client.connect(url, origin=None)
+        try:
+            await client.session()
+            return await client.say(data, timeout=REPLY_SECONDS)
+        finally:
+            await client.close()
 
-    def new_session(self) -> str:
-        """Start a fresh conversation (each has its own rate limit)."""
-        self.sio.emit("session_request", {"session_id": None})
-        event, session_id = self.events.get(timeout=30)
-        assert event == "session_confirm"
-        return session_id
-
-    def say(self, data: Any) -> list[dict[str, Any]]:
-        """Emit one user_uttered event; the bot messages until bot_done."""
-        self.sio.emit("user_uttered", data)
-        messages = []
-        while True:
-            event, payload = self.events.get(timeout=REPLY_SECONDS)
-            if event == "bot_done":
-                return messages
-            assert event == "bot_uttered", (event, payload)
-            messages.append(payload)
-
-    def close(self) -> None:
-        self.sio.eio.disconnect(abort=True)
-
-
-@pytest.fixture
-def widget(hostile_stack: HostileStack) -> Iterator[Widget]:
-    client = Widget(hostile_stack.rasa_url)
-    yield client
-    client.close()
+    return asyncio.run(conversation())
 
 
 packable_texts = hostile_texts.filter(lambda text: len(encode(text)) < MAX_PACKET_BYTES // 2)
@@ -71,12 +44,11 @@ packable_texts = hostile_texts.filter(lambda text: len(encode(text)) < MAX_PACKE
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def test_hostile_texts_get_polite_replies(widget: Widget, hostile_stack: HostileStack, bystander: Bystander) -> None:
+def test_hostile_texts_get_polite_replies(hostile_stack: HostileStack, bystander: Bystander) -> None:
     @EXAMPLES
     @given(text=packable_texts, session_id=st.one_of(st.none(), st.text(any_char, max_size=80), json_values))
     def one(text: str, session_id: Any) -> None:
-        widget.new_session()
-        messages = widget.say({"message": text, "session_id": session_id})
+        messages = say_once(hostile_stack.rasa_url, {"message": text, "session_id": session_id})
         assert_polite([message.get("text", "") for message in messages])
 
     one()
@@ -84,16 +56,13 @@ def test_hostile_texts_get_polite_replies(widget: Widget, hostile_stack: Hostile
     hostile_stack.assert_alive()
 
 
-def test_events_of_the_wrong_shape_get_a_polite_reply(
-    widget: Widget, hostile_stack: HostileStack, bystander: Bystander
-) -> None:
+def test_events_of_the_wrong_shape_get_a_polite_reply(hostile_stack: HostileStack, bystander: Bystander) -> None:
     @EXAMPLES
     @given(data=st.one_of(json_values, st.fixed_dictionaries({}, optional={"message": json_values,
                                                                             "metadata": json_values})))
     @example(data={"message": "안녕하세요", "metadata": {"\ud800": ["\x00\udfff"]}})  # once killed the server
     def one(data: Any) -> None:
-        widget.new_session()
-        messages = widget.say(data)
+        messages = say_once(hostile_stack.rasa_url, data)
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str):
             assert messages == [{"text": NOT_TEXT_REPLY}]
@@ -105,16 +74,21 @@ def test_events_of_the_wrong_shape_get_a_polite_reply(
     hostile_stack.assert_alive()
 
 
-def test_a_packet_over_the_limit_drops_only_its_own_connection(
-    widget: Widget, hostile_stack: HostileStack, bystander: Bystander
+async def test_a_packet_over_the_limit_drops_only_its_own_connection(
+    hostile_stack: HostileStack, bystander: Bystander
 ) -> None:
-    other = Widget(hostile_stack.rasa_url)
+    attacker, other = WidgetClient(), WidgetClient()
     try:
-        widget.sio.emit("user_uttered", {"message": "가" * 100_000, "session_id": widget.session_id})
-        widget.sio.sleep(2)
-        assert not widget.sio.connected
-        assert_polite([message.get("text", "") for message in other.say({"message": "안녕하세요"})])
+        for client in (attacker, other):
+            await client.connect(hostile_stack.rasa_url, origin=None)
+        session_id = await attacker.session()
+        await attacker.sio.emit("user_uttered", {"message": "가" * 100_000, "session_id": session_id})
+        await asyncio.sleep(2)
+        assert not attacker.sio.connected
+        messages = await other.say({"message": "안녕하세요", "session_id": await other.session()}, REPLY_SECONDS)
+        assert_polite([message.get("text", "") for message in messages])
     finally:
-        other.close()
+        for client in (attacker, other):
+            await client.close()
     bystander.assert_unaffected()
     hostile_stack.assert_alive()
