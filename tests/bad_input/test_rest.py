@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from channels.incoming import RATE_LIMITED_REPLY
+from channels.limits import DEFAULT_PER_SENDER
 from channels.rest import MAX_BODY_BYTES, MAX_SENDER_CHARS
 from tests.bad_input.conftest import (
     Bystander,
@@ -23,6 +26,7 @@ from tests.bad_input.conftest import (
     json_values,
 )
 
+FLOOD = 3 * DEFAULT_PER_SENDER
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 THROUGH_THE_BOT = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -142,5 +146,25 @@ def test_senders_are_printable_identifiers_or_refused(
             assert answer.status_code == 400 and "sender" in answer.json()["error"]
 
     one()
+    bystander.assert_unaffected()
+    hostile_stack.assert_alive()
+
+
+def test_a_flooding_sender_is_slowed_down_and_nobody_else_notices(
+    hostile_stack: HostileStack, bystander: Bystander
+) -> None:
+    sender = fresh_id("flood")
+
+    async def flood() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=f"{hostile_stack.rasa_url}/webhooks/rest", timeout=300) as client:
+            return await asyncio.gather(*(client.post("/webhook", json={"sender": sender, "message": f"안녕 {n}"})
+                                          for n in range(FLOOD)))
+
+    answers = asyncio.run(flood())
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert len(refused) >= FLOOD - 2 * DEFAULT_PER_SENDER  # a burst of DEFAULT_PER_SENDER, then a trickle
+    assert all(answer.status_code == 200 for answer in answers if answer not in refused)
+    assert all(answer.json() == {"error": RATE_LIMITED_REPLY} and int(answer.headers["Retry-After"]) >= 1
+               for answer in refused)
     bystander.assert_unaffected()
     hostile_stack.assert_alive()
