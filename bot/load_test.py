@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import random
 import statistics
@@ -50,6 +51,7 @@ from bot.training import train
 from channels.incoming import ERROR_REPLY
 
 REPORT_PATH = REPORTS_DIR / "load.json"
+logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # not "packet queue is empty" at every abort
 ORIGIN = "http://127.0.0.1:8080"
 """The website origin the socket.io users of the embedded shape claim (the servers allow it)."""
 SERVER_ENV = {"BOT_RATE_LIMIT_PER_IP": "0"}
@@ -165,10 +167,14 @@ class Turn:
     error: str | None = None
 
 
+Replies = tuple[list[dict[str, Any]], float]
+"""The bot messages of one turn and when the last of them arrived (time.perf_counter)."""
+
+
 class Conversation(Protocol):
     async def start(self) -> None: ...
 
-    async def say(self, text: str) -> list[dict[str, Any]]: ...
+    async def say(self, text: str) -> Replies: ...
 
     async def close(self) -> None: ...
 
@@ -182,11 +188,11 @@ class RestConversation:
     async def start(self) -> None:
         """Nothing to open: every REST message stands alone."""
 
-    async def say(self, text: str) -> list[dict[str, Any]]:
+    async def say(self, text: str) -> Replies:
         async with self.http.post(self.url, json={"sender": self.sender, "message": text}) as response:
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}")
-            return await response.json()
+            return await response.json(), time.perf_counter()
 
     async def close(self) -> None:
         """Nothing to close."""
@@ -198,29 +204,32 @@ class SocketConversation:
     def __init__(self, http: aiohttp.ClientSession, url: str, origin: str) -> None:
         self.url, self.origin = url, origin
         self.sio = socketio.AsyncClient(reconnection=False, http_session=http)
-        self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.events: asyncio.Queue[tuple[str, Any, float]] = asyncio.Queue()
         for event in ("session_confirm", "bot_uttered", "bot_done", "session_error"):
-            self.sio.on(event, lambda data=None, event=event: self.events.put_nowait((event, data)))
+            self.sio.on(event, lambda data=None, event=event: self.events.put_nowait(
+                (event, data, time.perf_counter())))
 
     async def start(self) -> None:
         # Long-polling, like tests/channels: engineio's websocket client needs a newer aiohttp than Rasa's pin.
         await self.sio.connect(self.url, headers={"Origin": self.origin}, transports=["polling"],
                                wait_timeout=TURN_TIMEOUT)
         await self.sio.emit("session_request", {"session_id": uuid.uuid4().hex})
-        event, data = await self.events.get()
+        event, data, _ = await self.events.get()
         if event != "session_confirm":
             raise RuntimeError(f"{event}: {data}")
 
-    async def say(self, text: str) -> list[dict[str, Any]]:
+    async def say(self, text: str) -> Replies:
         await self.sio.emit("user_uttered", {"message": text})
-        replies = []
+        replies: list[dict[str, Any]] = []
+        last_reply_at = 0.0
         while True:
-            event, data = await self.events.get()
-            if event == "bot_done":
-                return replies
+            event, data, arrived = await self.events.get()
+            if event == "bot_done":  # may come in a later long-poll response than the last reply
+                return replies, last_reply_at if replies else arrived
             if event != "bot_uttered":
                 raise RuntimeError(f"{event}: {data}")
             replies.append(data)
+            last_reply_at = arrived
 
     async def close(self) -> None:
         """Leave at once: a polling client's graceful disconnect waits for the pending long-poll."""
@@ -250,14 +259,14 @@ async def timed_turn(conversation: Conversation, text: str, stage: Stage) -> lis
     """Send one message and record the turn; the replies, or None when the turn failed."""
     started = time.perf_counter()
     try:
-        replies = await asyncio.wait_for(conversation.say(text), TURN_TIMEOUT)
+        replies, last_reply_at = await asyncio.wait_for(conversation.say(text), TURN_TIMEOUT)
     except asyncio.TimeoutError:
         stage.turns.append(Turn(None, "timeout"))
         return None
     except (aiohttp.ClientError, socketio.exceptions.SocketIOError, RuntimeError, ValueError) as error:
         stage.turns.append(Turn(None, f"{type(error).__name__}: {error}"[:120]))
         return None
-    latency = time.perf_counter() - started
+    latency = last_reply_at - started
     if not replies:
         stage.turns.append(Turn(latency, "no reply"))
     elif any(reply.get("text") == ERROR_REPLY for reply in replies):
