@@ -425,9 +425,9 @@ def choices(value: str, allowed: tuple[str, ...]) -> list[str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot.load_test", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", default="10,50,100", help="comma-separated concurrent user counts")
-    parser.add_argument("--duration", type=float, default=40.0, help="longest stage, in seconds")
+    parser.add_argument("--duration", type=float, default=30.0, help="longest stage, in seconds")
     parser.add_argument("--max-messages", type=int, default=2000, help="most messages sent in one stage")
-    parser.add_argument("--shape", choices=[*SHAPES, "all"], default="embedded")
+    parser.add_argument("--shape", choices=[*SHAPES, "all"], default="all")
     parser.add_argument("--transport", choices=[*TRANSPORTS, "all"], default="all")
     parser.add_argument("--rasa-replicas", type=int, default=2, help="Rasa servers of the production shape")
     parser.add_argument("--action-replicas", type=int, default=2, help="action servers of the production shape")
