@@ -112,8 +112,10 @@ def start_rasa_server(
 
 
 def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,
-                     log_dir: Path = VAR_DIR / "logs") -> ServerProcess:
-    """Start the demo website (widget page) and the staff pages."""
+                     log_dir: Path = VAR_DIR / "logs", socket_url: str | None = None) -> ServerProcess:
+    """Start the demo website (widget page) and the staff pages; `socket_url` is where browsers reach Rasa."""
     command = [sys.executable, "-m", "bot.web", "--port", str(port), "--rasa-url", rasa_url]
+    if socket_url:
+        command += ["--socket-url", socket_url]
     url = f"http://127.0.0.1:{port}"
     return ServerProcess("web server", url, f"{url}/healthz", command, env or {}, log_dir / "web_server.log")

@@ -59,9 +59,10 @@ def local_services() -> Iterator[SharedServices]:
 
 @dataclass
 class ProductionStack:
-    """The running replicas and the load balancer; `url` is the public address."""
+    """The running replicas and the load balancer; `url` is the public address, `api_url` the internal Rasa API."""
 
     url: str
+    api_url: str
     rasa_servers: list[ServerProcess]
     action_servers: list[ServerProcess]
     web_server: ServerProcess
@@ -72,7 +73,7 @@ class ProductionStack:
         return [*self.action_servers, *self.rasa_servers, self.web_server, self.balancer]
 
 
-def render_nginx_config(prefix: Path, public_port: int, action_port: int, rasa_urls: list[str],
+def render_nginx_config(prefix: Path, public_port: int, action_port: int, api_port: int, rasa_urls: list[str],
                         action_urls: list[str], web_url: str, per_ip_rate: int) -> str:
     """nginx.conf for these upstreams; workers run as `nobody` when we are root."""
     def servers(urls: list[str]) -> str:
@@ -80,7 +81,8 @@ def render_nginx_config(prefix: Path, public_port: int, action_port: int, rasa_u
 
     values = {
         "user": "user nobody nogroup;" if os.geteuid() == 0 else "", "prefix": str(prefix),
-        "public_port": str(public_port), "action_port": str(action_port), "rasa_servers": servers(rasa_urls),
+        "public_port": str(public_port), "action_port": str(action_port), "api_port": str(api_port),
+        "rasa_servers": servers(rasa_urls),
         "action_servers": servers(action_urls), "web_server": urlparse(web_url).netloc,
         "per_ip_rate": str(per_ip_rate), "per_ip_burst": str(per_ip_rate * 2),
     }
@@ -114,7 +116,8 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
     """Start the replicas, the website and nginx; wait until all answer; stop them all on exit."""
     public_port = public_port or free_port()
     public_url = f"http://127.0.0.1:{public_port}"
-    action_port = free_port()
+    action_port, api_port = free_port(), free_port()
+    api_url = f"http://127.0.0.1:{api_port}"
     shared_env = {**services.environment(), "RASA_API_TOKEN": api_token(), "BOT_CORS_ORIGINS": public_url,
                   "BOT_TRUSTED_PROXIES": "127.0.0.1", **(env or {})}
     started: list[ServerProcess] = []
@@ -129,15 +132,16 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
                         log_dir, endpoints=PRODUCTION_ENDPOINTS,
                         name=f"rasa_server_{i + 1}") for i in range(rasa_replicas)]
             started += rasa
-            web = start_web_server(free_port(), public_url, shared_env, log_dir)
+            web = start_web_server(free_port(), api_url, {
+                **shared_env, "RASA_REPLICA_URLS": " ".join(server.url for server in rasa)}, log_dir, public_url)
             started.append(web)
-            config = render_nginx_config(Path(prefix), public_port, action_port, [s.url for s in rasa],
+            config = render_nginx_config(Path(prefix), public_port, action_port, api_port, [s.url for s in rasa],
                                          [s.url for s in actions], web.url, per_ip_rate)
             balancer = start_balancer(config, Path(prefix), public_port, log_dir)
             started.append(balancer)
             for server in started:
                 server.wait_ready()
-            yield ProductionStack(public_url, rasa, actions, web, balancer)
+            yield ProductionStack(public_url, api_url, rasa, actions, web, balancer)
         finally:
             for server in reversed(started):
                 server.stop()

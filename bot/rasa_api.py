@@ -21,6 +21,14 @@ def default_rasa_url() -> str:
     return os.environ.get("RASA_URL", DEFAULT_RASA_URL)
 
 
+def replica_urls(rasa_url: str) -> list[str]:
+    """Every Rasa server behind `rasa_url`: env RASA_REPLICA_URLS (production shape), else `rasa_url` alone.
+
+    Calls that change a server (loading a model) go to each of them; the others may go to any.
+    """
+    return os.environ.get("RASA_REPLICA_URLS", "").split() or [rasa_url]
+
+
 def api_token() -> str:
     """The Rasa HTTP API token: env RASA_API_TOKEN, made (and put into the environment) if it is not set."""
     token = os.environ.get("RASA_API_TOKEN")

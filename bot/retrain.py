@@ -28,7 +28,7 @@ import yaml
 from sqlalchemy import desc, select
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR, VENV_BIN
-from bot.rasa_api import api_request, default_rasa_url
+from bot.rasa_api import api_request, default_rasa_url, replica_urls
 from bot.review.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
 from bot.review.store import engine, log_action, registry
 from bot.training import STAMP_FILE, inputs_hash
@@ -234,14 +234,15 @@ def current_model(rasa_url: str, url: str | None = None) -> Path:
 
 
 def promote(model: Path, rasa_url: str) -> None:
-    """Swap the model into the running Rasa server (PUT /model) and check /status reports it."""
-    try:
-        api_request(rasa_url, "/model", method="PUT", body={"model_file": str(model.resolve())})
-        status = api_request(rasa_url, "/status", timeout=10)
-    except (urllib.error.URLError, OSError) as error:
-        raise RetrainError(f"Rasa 서버({rasa_url})에 모델을 올리지 못했습니다: {error}") from error
-    if Path(str(status.get("model_file", ""))).name != model.name:
-        raise RetrainError(f"Rasa 서버가 새 모델을 쓰지 않습니다: {status.get('model_file')}")
+    """Swap the model into every running Rasa server (PUT /model) and check each /status reports it."""
+    for server in replica_urls(rasa_url):
+        try:
+            api_request(server, "/model", method="PUT", body={"model_file": str(model.resolve())})
+            status = api_request(server, "/status", timeout=10)
+        except (urllib.error.URLError, OSError) as error:
+            raise RetrainError(f"Rasa 서버({server})에 모델을 올리지 못했습니다: {error}") from error
+        if Path(str(status.get("model_file", ""))).name != model.name:
+            raise RetrainError(f"Rasa 서버({server})가 새 모델을 쓰지 않습니다: {status.get('model_file')}")
 
 
 def write_report(record: dict[str, Any]) -> Path:

@@ -63,12 +63,17 @@ def security_headers(rasa_url: str) -> Callable[[web.Request, Handler], Awaitabl
     return middleware
 
 
-def create_app(rasa_url: str) -> web.Application:
-    """Serve the widget page, its configuration and the staff sub-application, with security headers."""
-    app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers(rasa_url)])
+def create_app(rasa_url: str, socket_url: str | None = None) -> web.Application:
+    """Serve the widget page, its configuration and the staff sub-application, with security headers.
+
+    The staff pages call the Rasa HTTP API at `rasa_url`; browsers open the widget's socket.io connection to
+    `socket_url` (the same server by default; the public load balancer in the production shape).
+    """
+    socket_url = socket_url or rasa_url
+    app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers(socket_url)])
 
     async def widget_config(_: web.Request) -> web.Response:
-        return web.json_response({"socketUrl": rasa_url})
+        return web.json_response({"socketUrl": socket_url})
 
     async def health(_: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -88,9 +93,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-url", default=default_rasa_url())
+    parser.add_argument("--rasa-url", default=default_rasa_url(), help="Rasa HTTP API for the staff pages")
+    parser.add_argument("--socket-url", help="where browsers reach the Rasa socket.io channel (default: --rasa-url)")
     args = parser.parse_args()
-    web.run_app(create_app(args.rasa_url), host=args.host, port=args.port, print=None)
+    web.run_app(create_app(args.rasa_url, args.socket_url), host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

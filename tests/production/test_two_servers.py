@@ -5,14 +5,18 @@ conversation ends as it does on a single server."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy
 
 from bot.production import ProductionStack
-from bot.rasa_api import api_url
+from bot.rasa_api import api_request, api_url
+from bot.retrain import promote
 
 CONSULTATIONS = [
     ["안녕하세요",
@@ -135,10 +139,24 @@ async def test_the_same_conversation_on_both_servers_at_once(production: Product
             assert [timestamp for _, _, timestamp in rows] == sorted(timestamp for _, _, timestamp in rows)
 
 
-async def test_the_load_balancer_serves_the_website_the_bot_and_a_protected_api(production: ProductionStack):
+async def test_the_load_balancer_serves_the_website_and_the_bot_and_keeps_the_api_internal(
+        production: ProductionStack):
     async with httpx.AsyncClient(timeout=60) as client:
         assert (await client.get(f"{production.url}/healthz")).text == "ok"
+        config = (await client.get(f"{production.url}/widget-config.json")).json()
+        assert config["socketUrl"] == production.url
         replies = await say(client, production.url, f"lb-{uuid.uuid4().hex[:6]}", "긴급경영안정자금 알려주세요")
         assert any("긴급경영안정자금" in reply.get("text", "") for reply in replies)
-        assert (await client.get(f"{production.url}/status")).status_code == 401
-        assert (await client.get(api_url(production.url, "/status"))).status_code == 200
+        assert (await client.get(api_url(production.url, "/status"))).status_code == 404
+        assert (await client.get(f"{production.api_url}/status")).status_code == 401
+        assert (await client.get(api_url(production.api_url, "/status"))).status_code == 200
+
+
+def test_a_promoted_model_reaches_every_replica(production: ProductionStack, rasa_model: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch):
+    promoted = tmp_path / f"promoted-{rasa_model.name}"
+    shutil.copy(rasa_model, promoted)
+    monkeypatch.setenv("RASA_REPLICA_URLS", " ".join(server.url for server in production.rasa_servers))
+    promote(promoted, production.api_url)
+    for server in production.rasa_servers:
+        assert Path(api_request(server.url, "/status")["model_file"]).name == promoted.name
