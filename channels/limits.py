@@ -77,10 +77,10 @@ class RateLimiter:
         return Decision(retry_after=(1.0 - bucket.tokens) / rate, first_refusal=first_refusal)
 
     def _forget_idle(self, now: float) -> None:
-        full_after = 60.0
+        """Drop least recently used buckets that are full again (a minute idle) or beyond `max_keys`."""
         while self._buckets:
             key, oldest = next(iter(self._buckets.items()))
-            if len(self._buckets) <= self.max_keys and now - oldest.updated < full_after:
+            if len(self._buckets) <= self.max_keys and now - oldest.updated < 60.0:
                 return
             del self._buckets[key]
 

@@ -13,7 +13,7 @@ from tests.bad_input.conftest import HostileStack, encode, hostile_texts
 def test_the_nlu_parses_every_text_a_channel_lets_through(hostile_stack: HostileStack) -> None:
     parse_url = api_url(hostile_stack.rasa_url, "/model/parse")
 
-    @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
     @given(raw=hostile_texts)
     def one(raw: str) -> None:
         try:

@@ -28,7 +28,7 @@ from tests.bad_input.conftest import (
 
 FLOOD = 3 * DEFAULT_PER_SENDER
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-THROUGH_THE_BOT = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+THROUGH_THE_BOT = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 
 raw_bodies = st.one_of(
     st.binary(max_size=300),

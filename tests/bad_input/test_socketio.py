@@ -41,7 +41,7 @@ def say_once(url: str, data: Any) -> list[dict[str, Any]]:
 
 packable_texts = hostile_texts.filter(lambda text: len(encode(text)) < MAX_PACKET_BYTES // 2)
 """Texts whose packet fits (larger ones close the connection, see the last test)."""
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 def test_hostile_texts_get_polite_replies(hostile_stack: HostileStack, bystander: Bystander) -> None:

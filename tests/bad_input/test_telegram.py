@@ -17,7 +17,7 @@ from channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER
 from tests.bad_input.conftest import Bystander, HostileStack, assert_polite, encode, hostile_texts, json_values
 from tests.channels.conftest import SECRET, message_update
 
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 chat_ids = itertools.count(random.randrange(10**9, 2 * 10**9))  # a new chat per example and run
 
 
