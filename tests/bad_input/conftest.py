@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from hypothesis import strategies as st
 
-from bot.processes import ServerProcess, start_rasa_server, start_web_server
 from bot.rasa_api import api_url
 from channels.incoming import EMPTY_REPLY, ERROR_REPLY, NOT_TEXT_REPLY, RATE_LIMITED_REPLY, TOO_LONG_REPLY
 from channels.telegram import HELP_REPLY
-from tests.channels.conftest import SECRET, TOKEN, ThreadedBotApi
-from tests.conftest import free_port
+from tests.conftest import LiveStack
 
 NAMED_ATTACKS = [
     "", " ", "\t\n \u3000", "\x00", "\x00\x01\x1b[31m", "\ufeff\u200b\u200e", "\u202e나쁜말\u202c",
@@ -67,55 +62,6 @@ def assert_polite(texts: list[str]) -> None:
         assert text != ERROR_REPLY, "the bot failed on this input"
 
 
-@dataclass
-class HostileStack:
-    """Rasa (every channel, Telegram on, per-IP limit off), the demo website and a fake Telegram Bot API."""
-
-    rasa: ServerProcess
-    web: ServerProcess
-    bot_api: ThreadedBotApi
-
-    @property
-    def rasa_url(self) -> str:
-        return self.rasa.url
-
-    def assert_alive(self) -> None:
-        """The servers still run and answer."""
-        for server in (self.rasa, self.web):
-            assert server.process.poll() is None, server.log_tail()
-        assert httpx.get(api_url(self.rasa_url, "/status"), timeout=30).status_code == 200
-        assert httpx.get(f"{self.rasa_url}/webhooks/rest/", timeout=30).json() == {"status": "ok"}
-        assert httpx.get(f"{self.web.url}/healthz", timeout=30).text == "ok"
-
-
-@pytest.fixture(scope="session")
-def hostile_stack(
-    rasa_model: Path, action_server: str, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[HostileStack]:
-    """Own servers: Telegram must be on and, as in the load benchmark, all clients share 127.0.0.1, so the per-IP
-    limit is off (tests/security/test_rate_limits.py covers it); the per-sender limit keeps its default."""
-    bot_api = ThreadedBotApi().start()
-    web_port = free_port()
-    env = {
-        "TRACKER_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('hostile-tracker') / 'tracker.db'}",
-        "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_BASE_URL": bot_api.base_url,
-        "BOT_RATE_LIMIT_PER_IP": "0",
-    }
-    logs = server_logs / "bad_input"
-    action_port = int(action_server.rsplit(":", 1)[1])
-    rasa = start_rasa_server(free_port(), rasa_model, action_port, env, logs, name="rasa_hostile")
-    web_site = start_web_server(web_port, rasa.url, env, logs)
-    try:
-        rasa.wait_ready()
-        web_site.wait_ready()
-        yield HostileStack(rasa, web_site, bot_api)
-    finally:
-        web_site.stop()
-        rasa.stop()
-        bot_api.stop()
-
-
 class Bystander:
     """An ordinary REST conversation that must not notice the attacks happening at the same time."""
 
@@ -153,8 +99,8 @@ class Bystander:
 
 
 @pytest.fixture
-def bystander(hostile_stack: HostileStack) -> Bystander:
+def bystander(live_stack: LiveStack) -> Bystander:
     """A conversation started before the test; the test checks `assert_unaffected()` at its end."""
-    person = Bystander(hostile_stack.rasa_url)
+    person = Bystander(live_stack.rasa_url)
     person.start()
     return person

@@ -7,11 +7,12 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from bot.rasa_api import api_url
 from channels.incoming import RejectedMessage, prepare_text
-from tests.bad_input.conftest import HostileStack, encode, hostile_texts
+from tests.bad_input.conftest import encode, hostile_texts
+from tests.conftest import LiveStack
 
 
-def test_the_nlu_parses_every_text_a_channel_lets_through(hostile_stack: HostileStack) -> None:
-    parse_url = api_url(hostile_stack.rasa_url, "/model/parse")
+def test_the_nlu_parses_every_text_a_channel_lets_through(live_stack: LiveStack) -> None:
+    parse_url = api_url(live_stack.rasa_url, "/model/parse")
 
     @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
     @given(raw=hostile_texts)
@@ -31,4 +32,4 @@ def test_the_nlu_parses_every_text_a_channel_lets_through(hostile_stack: Hostile
             assert entity["value"] not in (None, ""), entity
 
     one()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()

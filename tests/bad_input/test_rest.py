@@ -17,7 +17,6 @@ from channels.limits import DEFAULT_PER_SENDER
 from channels.rest import MAX_BODY_BYTES, MAX_SENDER_CHARS
 from tests.bad_input.conftest import (
     Bystander,
-    HostileStack,
     any_char,
     assert_polite,
     encode,
@@ -25,6 +24,7 @@ from tests.bad_input.conftest import (
     hostile_texts,
     json_values,
 )
+from tests.conftest import LiveStack
 
 FLOOD = 3 * DEFAULT_PER_SENDER
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
@@ -46,8 +46,8 @@ bad_senders = st.one_of(
 
 
 @pytest.fixture
-def rest(hostile_stack: HostileStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{hostile_stack.rasa_url}/webhooks/rest", timeout=120) as client:
+def rest(live_stack: LiveStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=f"{live_stack.rasa_url}/webhooks/rest", timeout=120) as client:
         yield client
 
 
@@ -66,7 +66,7 @@ def assert_answered(answer: httpx.Response, sender: str) -> None:
 
 
 def test_malformed_bodies_and_wrong_types_get_a_4xx(
-    rest: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    rest: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     @FUZZ
     @given(body=st.one_of(raw_bodies, wrong_shapes))
@@ -88,11 +88,11 @@ def test_malformed_bodies_and_wrong_types_get_a_4xx(
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_missing_empty_or_huge_senders_get_a_400(
-    rest: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    rest: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     @FUZZ
     @given(sender=bad_senders, send_sender=st.booleans())
@@ -104,11 +104,11 @@ def test_missing_empty_or_huge_senders_get_a_400(
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_hostile_texts_get_a_polite_reply_or_a_413(
-    rest: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    rest: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     @THROUGH_THE_BOT
     @given(text=hostile_texts, metadata=st.one_of(st.none(), st.dictionaries(st.text(max_size=5), json_values)))
@@ -124,11 +124,11 @@ def test_hostile_texts_get_a_polite_reply_or_a_413(
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_senders_are_printable_identifiers_or_refused(
-    rest: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    rest: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
     @given(sender=st.text(any_char, min_size=1, max_size=MAX_SENDER_CHARS))
@@ -147,16 +147,16 @@ def test_senders_are_printable_identifiers_or_refused(
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_a_flooding_sender_is_slowed_down_and_nobody_else_notices(
-    hostile_stack: HostileStack, bystander: Bystander
+    live_stack: LiveStack, bystander: Bystander
 ) -> None:
     sender = fresh_id("flood")
 
     async def flood() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=f"{hostile_stack.rasa_url}/webhooks/rest", timeout=300) as client:
+        async with httpx.AsyncClient(base_url=f"{live_stack.rasa_url}/webhooks/rest", timeout=300) as client:
             return await asyncio.gather(*(client.post("/webhook", json={"sender": sender, "message": f"안녕 {n}"})
                                           for n in range(FLOOD)))
 
@@ -167,4 +167,4 @@ def test_a_flooding_sender_is_slowed_down_and_nobody_else_notices(
     assert all(answer.json() == {"error": RATE_LIMITED_REPLY} and int(answer.headers["Retry-After"]) >= 1
                for answer in refused)
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()

@@ -12,7 +12,6 @@ from channels.incoming import NOT_TEXT_REPLY
 from channels.socketio import MAX_PACKET_BYTES
 from tests.bad_input.conftest import (
     Bystander,
-    HostileStack,
     any_char,
     assert_polite,
     encode,
@@ -20,6 +19,7 @@ from tests.bad_input.conftest import (
     json_values,
 )
 from tests.channels.conftest import WidgetClient
+from tests.conftest import LiveStack
 
 REPLY_SECONDS = 120
 
@@ -44,25 +44,25 @@ packable_texts = hostile_texts.filter(lambda text: len(encode(text)) < MAX_PACKE
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-def test_hostile_texts_get_polite_replies(hostile_stack: HostileStack, bystander: Bystander) -> None:
+def test_hostile_texts_get_polite_replies(live_stack: LiveStack, bystander: Bystander) -> None:
     @EXAMPLES
     @given(text=packable_texts, session_id=st.one_of(st.none(), st.text(any_char, max_size=80), json_values))
     def one(text: str, session_id: Any) -> None:
-        messages = say_once(hostile_stack.rasa_url, {"message": text, "session_id": session_id})
+        messages = say_once(live_stack.rasa_url, {"message": text, "session_id": session_id})
         assert_polite([message.get("text", "") for message in messages])
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
-def test_events_of_the_wrong_shape_get_a_polite_reply(hostile_stack: HostileStack, bystander: Bystander) -> None:
+def test_events_of_the_wrong_shape_get_a_polite_reply(live_stack: LiveStack, bystander: Bystander) -> None:
     @EXAMPLES
     @given(data=st.one_of(json_values, st.fixed_dictionaries({}, optional={"message": json_values,
                                                                             "metadata": json_values})))
     @example(data={"message": "안녕하세요", "metadata": {"\ud800": ["\x00\udfff"]}})  # once killed the server
     def one(data: Any) -> None:
-        messages = say_once(hostile_stack.rasa_url, data)
+        messages = say_once(live_stack.rasa_url, data)
         message = data.get("message") if isinstance(data, dict) else None
         if not isinstance(message, str):
             assert messages == [{"text": NOT_TEXT_REPLY}]
@@ -71,16 +71,16 @@ def test_events_of_the_wrong_shape_get_a_polite_reply(hostile_stack: HostileStac
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 async def test_a_packet_over_the_limit_drops_only_its_own_connection(
-    hostile_stack: HostileStack, bystander: Bystander
+    live_stack: LiveStack, bystander: Bystander
 ) -> None:
     attacker, other = WidgetClient(), WidgetClient()
     try:
         for client in (attacker, other):
-            await client.connect(hostile_stack.rasa_url, origin=None)
+            await client.connect(live_stack.rasa_url, origin=None)
         session_id = await attacker.session()
         await attacker.sio.emit("user_uttered", {"message": "가" * 100_000, "session_id": session_id})
         await asyncio.sleep(2)
@@ -91,4 +91,4 @@ async def test_a_packet_over_the_limit_drops_only_its_own_connection(
         for client in (attacker, other):
             await client.close()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()

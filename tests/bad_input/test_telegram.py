@@ -14,21 +14,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels.telegram import MAX_UPDATE_BYTES, SECRET_HEADER
-from tests.bad_input.conftest import Bystander, HostileStack, assert_polite, encode, hostile_texts, json_values
+from tests.bad_input.conftest import Bystander, assert_polite, encode, hostile_texts, json_values
 from tests.channels.conftest import SECRET, message_update
+from tests.conftest import LiveStack
 
 EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 chat_ids = itertools.count(random.randrange(10**9, 2 * 10**9))  # a new chat per example and run
 
 
 @pytest.fixture
-def webhook(hostile_stack: HostileStack) -> Iterator[httpx.Client]:
+def webhook(live_stack: LiveStack) -> Iterator[httpx.Client]:
     with httpx.Client(timeout=60, headers={SECRET_HEADER: SECRET}) as client:
-        client.base_url = f"{hostile_stack.rasa_url}/webhooks/telegram"
+        client.base_url = f"{live_stack.rasa_url}/webhooks/telegram"
         yield client
 
 
-def replies_to(stack: HostileStack, chat_id: int, timeout: float = 120) -> list[str]:
+def replies_to(stack: LiveStack, chat_id: int, timeout: float = 120) -> list[str]:
     """The texts sent to a chat, waiting for the first one."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -41,7 +42,7 @@ def replies_to(stack: HostileStack, chat_id: int, timeout: float = 120) -> list[
 
 
 def test_hostile_texts_get_polite_replies(
-    webhook: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    webhook: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     @EXAMPLES
     @given(text=hostile_texts)
@@ -53,15 +54,15 @@ def test_hostile_texts_get_polite_replies(
             assert answer.status_code == 413
             return
         assert answer.status_code == 200, answer.text
-        assert_polite(replies_to(hostile_stack, chat_id))
+        assert_polite(replies_to(live_stack, chat_id))
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_malformed_updates_get_a_400_and_odd_ones_are_ignored(
-    webhook: httpx.Client, hostile_stack: HostileStack, bystander: Bystander
+    webhook: httpx.Client, live_stack: LiveStack, bystander: Bystander
 ) -> None:
     odd_messages = st.builds(
         lambda extra, chat_type: message_update(None, chat_id=next(chat_ids), chat_type=chat_type, **extra),
@@ -80,14 +81,14 @@ def test_malformed_updates_get_a_400_and_odd_ones_are_ignored(
 
     one()
     bystander.assert_unaffected()
-    hostile_stack.assert_alive()
+    live_stack.assert_alive()
 
 
 def test_a_very_long_chat_id_and_odd_sender_fields_are_served(
-    webhook: httpx.Client, hostile_stack: HostileStack
+    webhook: httpx.Client, live_stack: LiveStack
 ) -> None:
     chat_id = 2**62 + next(chat_ids)
     update: dict[str, Any] = message_update("안녕하세요", chat_id=chat_id)
     update["message"]["from"].update(first_name="<script>alert(1)</script>" * 10, username="x" * 300)
     assert webhook.post("/webhook", content=encode(update)).status_code == 200
-    assert_polite(replies_to(hostile_stack, chat_id))
+    assert_polite(replies_to(live_stack, chat_id))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.bad_input.conftest import HostileStack
 from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import LiveStack
 
 INJECTIONS = [
     "<img src=x onerror=alert(1)>",
@@ -16,7 +16,7 @@ INJECTIONS = [
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
-def test_html_and_script_in_messages_are_shown_literally(hostile_stack: HostileStack) -> None:
+def test_html_and_script_in_messages_are_shown_literally(live_stack: LiveStack) -> None:
     dialogs: list[str] = []
     violations: list[str] = []
     with sync_playwright() as playwright:
@@ -26,7 +26,7 @@ def test_html_and_script_in_messages_are_shown_literally(hostile_stack: HostileS
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             page.on("console", lambda message: violations.append(message.text)
                     if "Content Security Policy" in message.text else None)
-            page.goto(hostile_stack.web.url)
+            page.goto(live_stack.web.url)
             page.get_by_role("button", name="상담 챗봇 열기").click()
             expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
             for number, text in enumerate(INJECTIONS, start=1):

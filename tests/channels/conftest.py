@@ -7,7 +7,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +21,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.server import configure_cors
 from sanic import Sanic
 
-from bot.processes import start_rasa_server, start_web_server
-from tests.conftest import free_port
+from bot.local_services import free_port
 
 TOKEN = "123456:TEST-token"
 SECRET = "test-secret_42"
@@ -204,45 +203,6 @@ class ThreadedBotApi(FakeBotApi):
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
-
-
-@dataclass
-class LiveStack:
-    """A real Rasa server (model, action server) with every channel on, its demo website and a fake Bot API."""
-
-    rasa_url: str
-    web_url: str
-    bot_api: ThreadedBotApi
-
-
-@pytest.fixture(scope="session")
-def live_stack(
-    rasa_model: Path, action_server: str, server_logs: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveStack]:
-    """Own Rasa and web servers: the widget page's random port must be an allowed origin, Telegram must be on."""
-    bot_api = ThreadedBotApi().start()
-    web_port = free_port()
-    env = {
-        "TRACKER_DB_URL": f"sqlite:///{tmp_path_factory.mktemp('channels-tracker') / 'tracker.db'}",
-        "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "TELEGRAM_API_BASE_URL": bot_api.base_url,
-    }
-    logs = server_logs / "channels"
-    action_port = int(action_server.rsplit(":", 1)[1])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BOT_CORS_ORIGINS", env["BOT_CORS_ORIGINS"])  # start_rasa_server reads it for `--cors`
-        rasa = start_rasa_server(free_port(), rasa_model, action_port, env, logs)
-    web_site = start_web_server(web_port, rasa.url, env, logs)
-    try:
-        rasa.wait_ready()
-        web_site.wait_ready()
-        yield LiveStack(rasa.url, web_site.url, bot_api)
-    finally:
-        web_site.stop()
-        rasa.stop()
-        bot_api.stop()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,11 +22,11 @@ from tests.channels.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SECRET,
-    LiveStack,
     WidgetClient,
     callback_update,
     message_update,
 )
+from tests.conftest import LiveStack
 
 REPORTS = REPO_ROOT / "reports"
 CONSULTATION = ["안녕하세요", "긴급경영안정자금 알려주세요"]

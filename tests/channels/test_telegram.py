@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from rasa.core.channels.channel import UserMessage
 
+from bot.local_services import free_port
 from channels.incoming import ERROR_REPLY
 from channels.telegram import (
     EXPIRED_BUTTON_REPLY,
@@ -33,7 +34,6 @@ from tests.channels.conftest import (
     serve_channels,
     update_ids,
 )
-from tests.conftest import free_port
 
 LONG_PAYLOAD = '/ask_program_detail{"program_id":"emergency-management-stabilization"}'
 

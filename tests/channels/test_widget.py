@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
+from bot.local_services import free_port
 from channels.socketio import SocketIOInput
 from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS, echo_bot, serve_channels
-from tests.conftest import free_port
 
 WEB = Path(__file__).resolve().parents[2] / "channels" / "web"
 STATIC = WEB / "static"

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from actions.profile import PROFILE_SLOTS
-from bot.local_services import LocalPostgres, LocalRedis, running_postgres, running_redis
+from bot.local_services import LocalPostgres, LocalRedis, free_port, running_postgres, running_redis
 from bot.processes import ServerProcess, start_action_server, start_rasa_server
 from bot.production import PRODUCTION_ENDPOINTS, SharedServices
 from bot.rasa_api import api_request
 from tests.channels.conftest import ALLOWED, SECRET, TOKEN, ThreadedBotApi, WidgetClient
-from tests.conftest import free_port
 
 PROFILE_MESSAGE = "창업 2년 된 서울 식품 제조업체인데 운전자금이 필요해요"  # sets several company-profile slots
 REPLY_TIMEOUT = 120.0  # seconds; the tests wait for a reply, they do not time it

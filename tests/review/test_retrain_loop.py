@@ -15,12 +15,12 @@ import sqlalchemy as sa
 import yaml
 
 from bot import paths, processes
+from bot.local_services import free_port
 from bot.processes import ServerProcess, start_action_server, start_rasa_server
 from bot.rasa_api import api_url
 from bot.retrain import Scores, gate, retrain, running_model
 from bot.review.export import export, read_examples
 from bot.review.store import QueueFilter, decide, queue, registry
-from tests.conftest import free_port
 from tests.review.conftest import RAW_PII
 
 SMALL_EPOCHS = 5
