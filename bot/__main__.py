@@ -73,7 +73,7 @@ def serve(rasa_replicas: int, action_replicas: int, port: int, local: bool, per_
             print(f"\n{rasa_replicas} Rasa and {action_replicas} action servers ready behind nginx "
                   f"({time.monotonic() - started:.0f}s): {stack.url}/ (staff pages {stack.url}/staff)")
             print(f"Logs: {stack.balancer.log_path.parent}. Press Ctrl-C to stop.", flush=True)
-            supervise(stack.servers())
+            supervise(stack)
     except KeyboardInterrupt:
         print("\nStopping…")
     except (RuntimeError, TimeoutError) as error:

@@ -22,6 +22,7 @@ from bot.local_services import free_port, running_postgres, running_redis
 from bot.paths import REPO_ROOT, VAR_DIR
 from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
 from bot.rasa_api import api_token
+from bot.retrain import running_model
 
 PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
 NGINX_TEMPLATE = REPO_ROOT / "bot" / "deploy" / "nginx.conf.template"
@@ -147,14 +148,26 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
                 server.stop()
 
 
-def supervise(servers: list[ServerProcess], check_every: float = 2.0,
-              keep_going: Callable[[], bool] = lambda: True) -> None:
+def follow_promoted_model(server: ServerProcess, rasa_servers: list[ServerProcess]) -> None:
+    """Before a Rasa replica starts again, point its `--model` at the model its running siblings serve, so a model
+    promoted since the start (`make retrain`, staff pages) is not rolled back by a restart."""
+    if server not in rasa_servers:
+        return
+    for sibling in rasa_servers:
+        model = running_model(sibling.url) if sibling is not server and sibling.process.poll() is None else None
+        if model is not None and model.exists():
+            server.command[server.command.index("--model") + 1] = str(model)
+            return
+
+
+def supervise(stack: ProductionStack, check_every: float = 2.0, keep_going: Callable[[], bool] = lambda: True,
+              ) -> None:
     """Keep every server running: a process that exits is logged and started again (until Ctrl-C)."""
     while keep_going():
-        for server in servers:
+        for server in stack.servers():
             if server.process.poll() is not None:
                 print(f"{server.name} ({server.log_path.name}) exited with {server.process.returncode}; "
                       f"starting it again.\n{server.log_tail(10)}", flush=True)
+                follow_promoted_model(server, stack.rasa_servers)
                 server.start()
         time.sleep(check_every)
-

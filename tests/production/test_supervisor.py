@@ -1,40 +1,44 @@
-"""`python -m bot serve` keeps its replicas running: a server that dies is started again."""
+"""`python -m bot serve` keeps its replicas running: a Rasa server that dies is started again, on the model its
+siblings serve (a model promoted since the start is not rolled back)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from bot.local_services import free_port
-from bot.processes import ServerProcess
-from bot.production import supervise
+import pytest
+
+from bot.paths import MODELS_DIR
+from bot.production import ProductionStack, supervise
+from bot.rasa_api import api_request
+from bot.retrain import promote
 
 
-def test_a_killed_server_is_started_again(tmp_path: Path):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = ServerProcess("test server", url, f"{url}/", [sys.executable, "-m", "http.server", str(port),
-                           "--bind", "127.0.0.1", "--directory", str(tmp_path)], {}, tmp_path / "server.log")
-    server.wait_ready(30)
-    first_pid = server.process.pid
+def test_a_killed_replica_is_started_again_on_the_promoted_model(
+        production: ProductionStack, rasa_model: Path, monkeypatch: pytest.MonkeyPatch):
+    promoted = MODELS_DIR / f"promoted-{rasa_model.name}"
+    shutil.copy(rasa_model, promoted)
+    monkeypatch.setenv("RASA_REPLICA_URLS", " ".join(server.url for server in production.rasa_servers))
+    victim = production.rasa_servers[-1]
     stop = threading.Event()
-    watcher = threading.Thread(target=supervise, args=([server], 0.2, lambda: not stop.is_set()))
-    watcher.start()
+    watcher = threading.Thread(target=supervise, args=(production, 0.2, lambda: not stop.is_set()))
     try:
+        promote(promoted, production.api_url)
+        first_pid = victim.process.pid
+        watcher.start()
         os.killpg(first_pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
-        while server.process.pid == first_pid and time.monotonic() < deadline:
+        while victim.process.pid == first_pid and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert server.process.pid != first_pid, "the supervisor started the server again"
-        server.wait_ready(30)
-        with urllib.request.urlopen(f"{url}/", timeout=5) as response:
-            assert response.status == 200
+        assert victim.process.pid != first_pid, "the supervisor started the replica again"
+        victim.wait_ready()
+        assert Path(api_request(victim.url, "/status")["model_file"]).name == promoted.name
     finally:
         stop.set()
-        watcher.join(10)
-        server.stop()
+        if watcher.is_alive():
+            watcher.join(10)
+        promoted.unlink()
