@@ -1,7 +1,7 @@
 """Load benchmark: simulated users hold Korean consultations over REST and socket.io; writes reports/load.json.
 
-    python -m bot.load_test [--users 10,50,100] [--duration 40] [--max-messages 2000]
-                            [--shape embedded|production|all] [--transport rest|socketio|all]
+    python -m bot.load_test [--users 10,50,100] [--duration 30] [--max-messages 2000]
+                            [--shape embedded|production|all] [--transport rest|socketio|all] (defaults: all)
 
 Every stage (shape x transport x user count) runs until its duration or its message bound is reached, whichever
 comes first; the report is rewritten after each stage. Shapes: `embedded` is what `python -m bot run` starts (one
