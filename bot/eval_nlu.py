@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,10 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.paths import CONFIG_FILE, DOMAIN_FILE, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VENV_BIN
+from bot.local_services import free_port
+from bot.paths import CONFIG_FILE, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR
 from bot.rasa_api import api_token
+from bot.training import rasa_train_command
 
 CHATBOT_CSV = REPO_ROOT.parent / "shared" / "datasets" / "chatbot_data_ko" / "ChatbotData.csv"
 CHITCHAT_SAMPLE_FILE = TRAINING_DATA_DIR / "nlu" / "chitchat_corpus.yml"
@@ -289,23 +290,14 @@ def chitchat_check(model: Path) -> dict[str, Any]:
 def full_training_seconds(workdir: Path) -> float:
     """Wall time of the real `rasa train` (NLU and dialogue) on this machine."""
     started = time.perf_counter()
-    subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--config", str(CONFIG_FILE), "--domain", str(DOMAIN_FILE), "--data",
-         str(TRAINING_DATA_DIR), "--out", str(workdir / "full"), "--force"],
-        cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    subprocess.run(rasa_train_command(workdir / "full", "--force"), cwd=REPO_ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def parse_latency(model: Path, texts: list[str]) -> dict[str, Any]:
     """p50/p95 of POST /model/parse on a local `rasa run --enable-api` after a warm-up."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     endpoints = model.parent / "latency-endpoints.yml"  # no action server or tracker database: NLU only
     endpoints.write_text("{}\n", encoding="utf-8")

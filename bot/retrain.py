@@ -27,11 +27,11 @@ from typing import Any
 import yaml
 from sqlalchemy import desc, select
 
-from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR, VENV_BIN
+from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR
 from bot.rasa_api import api_request, default_rasa_url, replica_urls
 from bot.review.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
 from bot.review.store import engine, log_action, registry
-from bot.training import STAMP_FILE, inputs_hash
+from bot.training import STAMP_FILE, inputs_hash, rasa_train_command
 
 LOCK_FILE = VAR_DIR / "retrain.lock"
 DECISION_LABELS = {
@@ -133,8 +133,7 @@ def prepare_inputs(workdir: Path, reviewed: Path, epochs: int | None) -> tuple[P
 def train_model(data_dir: Path, config: Path, name: str) -> Path:
     """`rasa train` into models/<name>.tar.gz."""
     MODELS_DIR.mkdir(exist_ok=True)
-    command = [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", str(DOMAIN_FILE),
-               "--data", str(data_dir), "--out", str(MODELS_DIR), "--fixed-model-name", name]
+    command = rasa_train_command(MODELS_DIR, "--fixed-model-name", name, config=config, data=data_dir)
     completed = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
     model = MODELS_DIR / f"{name}.tar.gz"
     if completed.returncode != 0 or not model.exists():

@@ -12,6 +12,13 @@ from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, TRAINING_
 STAMP_FILE = MODELS_DIR / "training-stamp.json"
 
 
+def rasa_train_command(out: Path, *options: str, config: Path = CONFIG_FILE, data: Path = TRAINING_DATA_DIR,
+                       ) -> list[str]:
+    """The `rasa train` command line on the project's domain, writing into `out`."""
+    return [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", str(DOMAIN_FILE), "--data",
+            str(data), "--out", str(out), *options]
+
+
 def training_inputs() -> list[Path]:
     """Every file whose change requires a new model: config, domain, training data and pipeline code."""
     files = [CONFIG_FILE, DOMAIN_FILE, *sorted(TRAINING_DATA_DIR.rglob("*.yml"))]
@@ -46,11 +53,7 @@ def train(force: bool = False) -> Path:
     wanted_hash = inputs_hash()
     MODELS_DIR.mkdir(exist_ok=True)
     before = set(MODELS_DIR.glob("*.tar.gz"))
-    subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--config", str(CONFIG_FILE), "--domain", str(DOMAIN_FILE),
-         "--data", str(TRAINING_DATA_DIR), "--out", str(MODELS_DIR), "--force"],
-        cwd=REPO_ROOT, check=True,
-    )
+    subprocess.run(rasa_train_command(MODELS_DIR, "--force"), cwd=REPO_ROOT, check=True)
     new_models = set(MODELS_DIR.glob("*.tar.gz")) - before
     if not new_models:
         raise RuntimeError("rasa train finished without writing a model")
