@@ -17,6 +17,7 @@ import sqlalchemy
 from bot.production import ProductionStack
 from bot.rasa_api import api_request, api_url
 from bot.retrain import promote
+from tests.channels.conftest import WidgetClient
 
 CONSULTATIONS = [
     ["안녕하세요",
@@ -160,3 +161,14 @@ def test_a_promoted_model_reaches_every_replica(production: ProductionStack, ras
     promote(promoted, production.api_url)
     for server in production.rasa_servers:
         assert Path(api_request(server.url, "/status")["model_file"]).name == promoted.name
+
+
+async def test_the_widget_talks_through_the_load_balancer(production: ProductionStack):
+    widget = WidgetClient()
+    await widget.connect(production.url, origin=production.url)
+    try:
+        session_id = await widget.session(uuid.uuid4().hex)
+        replies = await widget.say({"message": "긴급경영안정자금 알려주세요", "session_id": session_id}, timeout=60)
+        assert any("긴급경영안정자금" in reply.get("text", "") for reply in replies)
+    finally:
+        await widget.close()
