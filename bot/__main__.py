@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from bot.paths import VAR_DIR
 from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
 from bot.production import SharedServices, local_services, production_stack, supervise
+from bot.rasa_api import api_token
 from bot.training import train
 
 
@@ -31,6 +32,7 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
     VAR_DIR.mkdir(exist_ok=True)
     servers: list[ServerProcess] = []
     _stop_on_signals()
+    token_note = "token: env RASA_API_TOKEN" if os.environ.get("RASA_API_TOKEN") else f"?token={api_token()} (this run)"
     try:
         started = time.monotonic()
         servers.append(start_action_server(action_port))
@@ -42,7 +44,7 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
         print(f"  demo website with the chat widget  http://127.0.0.1:{web_port}/")
         print(f"  staff review pages                 http://127.0.0.1:{web_port}/staff")
         print(f"  Rasa REST channel                  {servers[1].url}/webhooks/rest/webhook")
-        print(f"  Rasa HTTP API                      {servers[1].url}/status")
+        print(f"  Rasa HTTP API                      {servers[1].url}/status  {token_note}")
         print(f"  action server                      {servers[0].url}/health")
         print(f"Logs: {VAR_DIR / 'logs'}. Press Ctrl-C to stop.", flush=True)
         while all(server.process.poll() is None for server in servers):
