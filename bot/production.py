@@ -128,10 +128,9 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
             actions = [start_action_server(free_port(), shared_env, log_dir, name=f"action_server_{i + 1}")
                        for i in range(action_replicas)]
             started += actions
-            rasa = [start_rasa_server(free_port(), model, action_port, {
-                        **shared_env, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"},
-                        log_dir, endpoints=PRODUCTION_ENDPOINTS,
-                        name=f"rasa_server_{i + 1}") for i in range(rasa_replicas)]
+            rasa = [start_rasa_server(free_port(), model, action_port, shared_env, log_dir,  # actions via nginx
+                                      endpoints=PRODUCTION_ENDPOINTS, name=f"rasa_server_{i + 1}")
+                    for i in range(rasa_replicas)]
             started += rasa
             web = start_web_server(free_port(), api_url, {
                 **shared_env, "RASA_REPLICA_URLS": " ".join(server.url for server in rasa)}, log_dir, public_url)
