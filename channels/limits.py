@@ -106,6 +106,17 @@ def _in(address: str, networks: Iterable[Network]) -> bool:
     return any(ip in network for network in networks)
 
 
+def client_ip(peer: str, forwarded_for: str | None, trusted_proxies: Iterable[Network]) -> str:
+    """The peer address; behind a trusted proxy, the nearest untrusted address of X-Forwarded-For."""
+    if not forwarded_for or not _in(peer, trusted_proxies):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted_proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
 @dataclass
 class ChannelLimits:
     """The per-sender and per-IP limits of one channel and how it finds the client's address."""
@@ -126,14 +137,8 @@ class ChannelLimits:
         )
 
     def client_ip(self, peer: str, forwarded_for: str | None) -> str:
-        """The peer address; behind a trusted proxy, the nearest untrusted address of X-Forwarded-For."""
-        if not forwarded_for or not _in(peer, self.trusted_proxies):
-            return peer
-        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
-        for hop in reversed(hops):
-            if not _in(hop, self.trusted_proxies):
-                return hop
-        return hops[0] if hops else peer
+        """The client address behind this channel's trusted proxies."""
+        return client_ip(peer, forwarded_for, self.trusted_proxies)
 
     def request_ip(self, request: Request) -> str:
         """The client address of a Sanic request."""

@@ -54,6 +54,7 @@ from bot.review.store import (
     queue,
     registry,
 )
+from channels.limits import client_ip, parse_networks
 
 logger = logging.getLogger(__name__)
 COOKIE = "staff_session"
@@ -61,7 +62,7 @@ MIN_PRODUCTION_TOKEN = 16
 LOGIN_MAX_FAILURES = 5
 LOGIN_WINDOW = 15 * 60.0
 LOGIN_LOCKOUT = 15 * 60.0
-LOCAL_PROXIES = ("127.0.0.1", "::1")
+LOCAL_PROXIES = parse_networks("127.0.0.1 ::1")
 STATUS_LABELS = {"pending": "미검토", "reviewed": "검토 완료", "all": "전체"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("staff_config", dict)
@@ -149,11 +150,7 @@ class LoginLimiter:
 
 def client_address(request: web.Request) -> str:
     """The client's IP: the last X-Forwarded-For hop when the peer is a proxy on this machine (nginx), else the peer."""
-    peer = request.remote or "?"
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and peer in LOCAL_PROXIES:
-        return forwarded.rsplit(",", 1)[-1].strip() or peer
-    return peer
+    return client_ip(request.remote or "?", request.headers.get("X-Forwarded-For"), LOCAL_PROXIES)
 
 
 def _locked_out(request: web.Request) -> web.Response | None:
