@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run serve test lint eval-nlu eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
+.PHONY: setup index train run serve test lint eval-nlu eval-answers eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
 
 setup:
 	@bash bot/setup.sh
@@ -32,6 +32,10 @@ lint: setup
 
 eval-nlu: setup
 	$(PY) -m bot.eval_nlu
+
+# Real owner questions (held-out third) through the bot over REST → reports/answers.json and answers.md.
+eval-answers: index train
+	$(PY) -m bot.eval_answers $(ARGS)
 
 eval-retrieval: index
 	$(PY) -m knowledge_base evaluate

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import render
+from actions.answers import answer_from_index
 from actions.handover import distress_handoff, hand_over
 from actions.knowledge import get_kb
 from actions.korean import direction_particle, object_particle
@@ -79,11 +80,18 @@ class ActionDefaultFallback(Action):
         distressed = distress_handoff(dispatcher, tracker)
         if distressed is not None:
             return distressed
+        answered = answer_from_index(dispatcher, tracker, only_confident=True)
+        if answered is not None:
+            return answered
         if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it
             kb = get_kb()
             program_id = named_program(tracker, kb)
             if program_id:
                 return show_program(dispatcher, kb, program_id, detail=False)
+        if not tracker.active_loop.get("name"):
+            not_known = answer_from_index(dispatcher, tracker)  # a question the index cannot answer: say so plainly
+            if not_known is not None:
+                return [*not_known, FollowupAction("action_listen")]
         if failed_turns(tracker, {FALLBACK_ACTION}) >= 2:
             dispatcher.utter_message(text="거듭 이해하지 못해 죄송합니다. 상담원이 직접 도와드리도록 연결할게요.")
             return hand_over(dispatcher, tracker, "fallback")
@@ -201,11 +209,16 @@ class ActionAcknowledgeCorrection(Action):
         return events
 
 
-def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
-    """Send `response`, or hand over instead when the latest message shows distress."""
+def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
+                            only_confident: bool = False) -> list[EventType]:
+    """Hand over when the latest message shows distress; answer it from the index when it asks something (a
+    question never gets `response`; with `only_confident`, an unanswerable one does); else send `response`."""
     distressed = distress_handoff(dispatcher, tracker)
     if distressed is not None:
         return distressed
+    answered = answer_from_index(dispatcher, tracker, only_confident)
+    if answered is not None:
+        return answered
     dispatcher.utter_message(response=response)
     return []
 
@@ -227,4 +240,4 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        return reply_unless_distressed(dispatcher, tracker, "utter_out_of_scope")
+        return reply_unless_distressed(dispatcher, tracker, "utter_out_of_scope", only_confident=True)

@@ -10,14 +10,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.answers import send_reply, verdict_for_named_program
 from actions.handover import distress_handoff
 from actions.knowledge import get_kb
 from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
+from knowledge_base.answering import Reply, answer_question, is_question
+from knowledge_base.guide_documents import GUIDE_CATEGORY
 
-GUIDE_CATEGORY = "신청안내"
+APPLICATION_CATEGORY = "신청안내"
+GUIDE_CATEGORIES = {APPLICATION_CATEGORY, GUIDE_CATEGORY}  # application and general-question guides are not programs
 GUIDE_QUERY = "중소기업 정책자금 신청 절차 자가진단 상담신청 사전상담 신청 평가 약정 월별 접수"
 SEARCH_HINTS = {
     "ask_emergency_fund": "긴급경영안정자금",
@@ -52,6 +56,7 @@ TRACK_BUTTONS = [
 ]
 HARDSHIP_DROP = -10
 UNSURE_MARKERS = ("확인 필요", "확인이 필요", "확인하지 못했", "확인되지 않", "공개되지 않")
+FOCUSED_GUIDE_COSINE = 0.9  # with a program in focus, a guide must match this closely to answer instead
 CLOSE_DEPTH = 30  # ineligible programs sink in search (score x 0.3), so look deep for the closest one
 
 
@@ -111,7 +116,7 @@ def search_messages(hits: list[Hit], intro: str) -> list[dict[str, Any]]:
 def program_hits(kb: KnowledgeBase, query: str, top_k: int, company: dict[str, Any]) -> list[Hit]:
     """Search hits without the application-guide documents."""
     hits = kb.search(query, top_k=top_k + 2, profile=company or None)
-    return [hit for hit in hits if hit.category != GUIDE_CATEGORY][:top_k]
+    return [hit for hit in hits if hit.category not in GUIDE_CATEGORIES][:top_k]
 
 
 def utter_all(dispatcher: CollectingDispatcher, messages: list[dict[str, Any]]) -> None:
@@ -146,6 +151,9 @@ class ActionSearchPrograms(Action):
         if distress_level(latest_text(tracker)) == 2:
             return distress_handoff(dispatcher, tracker) or []
         kb = get_kb()
+        guide = guide_answer(kb, latest_text(tracker))
+        if guide is not None:
+            return send_reply(dispatcher, kb, guide)
         program_id = named_program(tracker, kb)
         if program_id:
             return show_program(dispatcher, kb, program_id, detail=False)
@@ -156,6 +164,17 @@ class ActionSearchPrograms(Action):
             return []
         utter_all(dispatcher, search_messages(hits, "문의하신 내용과 관련된 지원사업이에요."))
         return [SlotSet("recommended_programs", [hit.program_id for hit in hits]), SlotSet("program", None)]
+
+
+def guide_answer(kb: KnowledgeBase, text: str, focused: bool = False) -> Reply | None:
+    """A guide's answer when the text is a question a guide answers closely (more closely still when a program is
+    in focus, whose own answer is the better guess for a short follow-up), else None."""
+    if not text or not is_question(text):
+        return None
+    reply = answer_question(kb, text)
+    if reply.kind != "guide" or (focused and reply.confidence < FOCUSED_GUIDE_COSINE):
+        return None
+    return reply
 
 
 def named_program(tracker: Tracker, kb: KnowledgeBase) -> str | None:
@@ -184,6 +203,10 @@ class ActionProgramDetail(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         kb = get_kb()
         program_id = latest_entity(tracker, "program_id", "program") or tracker.get_slot("program")
+        if program_id in kb.guides:
+            dispatcher.utter_message(**render.message(render.guide_detail_text(kb.guides[program_id]),
+                                                      [render.HANDOFF_BUTTON, *render.RATING_BUTTONS]))
+            return []
         if not program_id or not known_program(kb, program_id):
             dispatcher.utter_message(**not_known("말씀하신 사업"))
             return []
@@ -202,7 +225,7 @@ def focused_program(tracker: Tracker, kb: KnowledgeBase) -> str | None:
 
 def application_guide(kb: KnowledgeBase) -> list[dict[str, Any]]:
     """The general application path from the guide document, with the call centre."""
-    guide = next((hit for hit in kb.search(GUIDE_QUERY, top_k=10) if hit.category == GUIDE_CATEGORY), None)
+    guide = next((hit for hit in kb.search(GUIDE_QUERY, top_k=10) if hit.category == APPLICATION_CATEGORY), None)
     answer = answer_or_none(kb, guide.program_id, "application") if guide else None
     if answer is None:
         return [not_known("신청 절차")]
@@ -218,9 +241,16 @@ class ActionAnswerProgramQuestion(Action):
         return "action_answer_program_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        verdict = verdict_for_named_program(dispatcher, tracker)
+        if verdict is not None:
+            return verdict
         kb = get_kb()
         intent = latest_intent(tracker) or ""
         topics = topics_for(intent, latest_entity(tracker, "term_type"))
+        if not named_program(tracker, kb):
+            guide = guide_answer(kb, latest_text(tracker), focused=bool(focused_program(tracker, kb)))
+            if guide is not None:
+                return send_reply(dispatcher, kb, guide)
         program_id = focused_program(tracker, kb)
         if program_id is None and intent == "ask_application":
             utter_all(dispatcher, application_guide(kb))

@@ -8,6 +8,8 @@ from typing import Any
 
 from actions.profile import SLOT_LABELS
 from knowledge_base import Hit, Program
+from knowledge_base.answering import Reply, Verdict
+from knowledge_base.guide_documents import Guide, Source
 
 YEAR = re.compile(r"(19|20)\d{2}")
 TERM_LABELS = {"limit": "한도", "rate": "금리", "period": "기간"}
@@ -116,3 +118,69 @@ def detail_buttons(program_id: str) -> list[Button]:
 def message(text: str, buttons: list[Button] | None = None) -> dict[str, Any]:
     """Keyword arguments for dispatcher.utter_message."""
     return {"text": text, "buttons": buttons} if buttons else {"text": text}
+
+
+def source_names(sources: list[Source]) -> str:
+    """'출처: 뉴시스 2025년 · 뉴스1 2026년' (the links are behind the details button)."""
+    names = dict.fromkeys(f"{source.publisher} {source.year}년" for source in sources)
+    return "출처: " + " · ".join(list(names)[:2]) if names else ""
+
+
+def source_links(sources: list[Source]) -> list[str]:
+    """One line per source: publisher, year and link."""
+    return [f"• {source.publisher} ({source.year}년) {source.url}" for source in sources]
+
+
+def reply_text(reply: Reply) -> str:
+    """A question's answer: the direct answer, what is not known, whom to ask, and the named sources with year."""
+    lines = [reply.answer]
+    if reply.unknown:
+        lines.append(reply.unknown)
+    if reply.agency and reply.agency.contact:
+        lines.append(f"문의: {reply.agency.name} {reply.agency.contact}")
+    if reply.sources:
+        lines.append(source_names(reply.sources))
+    return "\n".join(line for line in lines if line)
+
+
+def reply_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
+    """자세히 보기 for the answer's document, one related document, and the rating buttons."""
+    buttons = []
+    if reply.document_id:
+        buttons.append({"title": "자세히 보기", "payload": payload("ask_program_detail", program_id=reply.document_id)})
+    for related in reply.related[:1]:
+        if related in titles:
+            buttons.append({"title": shorten(titles[related], 20), "payload": payload("ask_program_detail",
+                                                                                       program_id=related)})
+    return [*buttons, *RATING_BUTTONS]
+
+
+def guide_detail_text(guide: Guide) -> str:
+    """A guide in full: title, answer, detail, what is not known, and every source with its link."""
+    lines = [f"[{guide.title}]", guide.answer]
+    if guide.detail:
+        lines.append(shorten(guide.detail, 600))
+    if guide.unknown:
+        lines.append(guide.unknown)
+    lines += ["출처", *source_links(guide.sources)] if guide.sources else []
+    return "\n".join(lines)
+
+
+def verdict_text(verdict: Verdict, titles: dict[str, str]) -> str:
+    """Yes / no / cannot tell for one program, the condition that decides it, and programs that fit instead."""
+    if verdict.eligible is True:
+        head = f"네, 말씀하신 조건이면 {verdict.title}의 대상 조건에 맞아요."
+    elif verdict.eligible is False:
+        head = f"아니요, {verdict.title}은(는) 대상 조건에 맞지 않아요."
+    else:
+        head = f"{verdict.title}은(는) 말씀하신 정보만으로는 판단하기 어려워요."
+    lines = [head]
+    if verdict.deciding:
+        lines.append("근거: " + "; ".join(verdict.deciding))
+    if verdict.eligible is None and verdict.missing:
+        lines.append("알려 주시면 확인해 드릴게요: " + ", ".join(SLOT_LABELS.get(key, key) for key in verdict.missing))
+    if verdict.alternatives:
+        lines.append("대신 살펴볼 만한 사업: " + ", ".join(titles.get(pid, pid) for pid in verdict.alternatives))
+    if verdict.source:
+        lines.append(f"최종 지원 여부는 심사로 정해져요. {source_names([verdict.source])}")
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ from bot.paths import VAR_DIR
 from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
 from bot.production import SharedServices, local_services, production_stack, supervise
 from bot.rasa_api import api_token
-from bot.training import train
+from bot.training import train, write_guide_questions
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -89,6 +89,7 @@ def main() -> int:
     verbs = parser.add_subparsers(dest="verb", required=True)
     train_parser = verbs.add_parser("train", help="train the Rasa model if its inputs changed")
     train_parser.add_argument("--force", action="store_true", help="train even if the model is up to date")
+    verbs.add_parser("guide-questions", help="write bot/data/nlu/guide_questions.yml from the guides")
     run_parser = verbs.add_parser("run", help="train if needed, then start every server")
     run_parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     run_parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
@@ -106,6 +107,9 @@ def main() -> int:
         return serve(args.rasa_replicas, args.action_replicas, args.port, args.local_services, args.per_ip_rate)
     if args.verb == "train":
         train(force=args.force)
+        return 0
+    if args.verb == "guide-questions":
+        print(write_guide_questions())
         return 0
     return run(args.rasa_port, args.action_port, args.web_port)
 

@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, TRAINING_DATA_DIR, VENV_BIN
+from knowledge_base.guide_documents import guides_dir, load_guides
+
+GUIDE_QUESTIONS_FILE = TRAINING_DATA_DIR / "nlu" / "guide_questions.yml"
 
 STAMP_FILE = MODELS_DIR / "training-stamp.json"
 
@@ -17,6 +20,22 @@ def rasa_train_command(out: Path, *options: str, config: Path = CONFIG_FILE, dat
     """The `rasa train` command line on the project's domain, writing into `out`."""
     return [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--domain", str(DOMAIN_FILE), "--data",
             str(data), "--out", str(out), *options]
+
+
+def guide_questions_yaml() -> str:
+    """NLU examples of the intent ask_question: every owner phrasing of the shipped guides (not staff answers,
+    which retrieval finds without retraining)."""
+    lines = ["# Generated from knowledge_base/guides by `python -m bot guide-questions`; do not edit by hand.",
+             'version: "3.1"', "nlu:", "- intent: ask_question", "  examples: |"]
+    questions = dict.fromkeys(q for guide in load_guides(guides_dir()) for q in guide.questions)
+    lines += [f"    - {question}" for question in questions]
+    return "\n".join(lines) + "\n"
+
+
+def write_guide_questions(path: Path = GUIDE_QUESTIONS_FILE) -> Path:
+    """Write the ask_question examples generated from the guides."""
+    path.write_text(guide_questions_yaml(), encoding="utf-8")
+    return path
 
 
 def training_inputs() -> list[Path]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
+from knowledge_base.agencies import load_agencies
 from knowledge_base.api import MODES, KnowledgeBase
-from knowledge_base.documents import validate_folder
+from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, DocumentError, validate_folder
+from knowledge_base.guide_documents import guides_dir, load_guides, staff_dir
 
 
 def _profile(text: str | None) -> dict[str, Any] | None:
@@ -50,10 +53,23 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     problems = validate_folder(args.programs)
+    try:
+        guides = load_guides(guides_dir(), staff_dir())
+    except DocumentError as exc:
+        problems += str(exc).splitlines()
+        guides = []
+    programs = {path.stem for path in Path(args.programs or DEFAULT_PROGRAMS_DIR).glob("*.md")}
+    known = programs | {guide.guide_id for guide in guides}
+    problems += [f"{guide.guide_id}.md: id is also a program's id" for guide in guides if guide.guide_id in programs]
+    problems += [f"{guide.guide_id}.md: related '{other}' is no program or guide"
+                 for guide in guides for other in guide.related if other not in known]
+    agencies = load_agencies()
+    problems += [f"{guide.guide_id}.md: agency '{guide.agency}' is not in agencies.yml"
+                 for guide in guides if agencies and guide.agency not in agencies]
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print("all program documents are valid")
+        print(f"all program documents and {len(guides)} guides are valid")
     return 1 if problems else 0
 
 
@@ -89,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("query", nargs="?")
     search.add_argument("--top-k", type=int, default=3)
     search.add_argument("--json", action="store_true", help="print one JSON line per query")
-    search.add_argument("--profile", help="company profile JSON, e.g. '{\"business_age\": 2}' (keys: CONTRACT.md)")
+    search.add_argument("--profile", help="company profile JSON, e.g. '{\"business_age\": 2}' "
+                                          "(keys: knowledge_base/README.md)")
     search.add_argument("--mode", choices=MODES, default="hybrid")
     search.add_argument("--embedder")
     search.set_defaults(func=cmd_search)

@@ -13,6 +13,7 @@ import numpy as np
 from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, Program, load_programs
 from knowledge_base.eligibility import Decision, check
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
+from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
 from knowledge_base.lexical import tokenize
 
@@ -38,7 +39,7 @@ QUERY_CACHE_SIZE = 4096
 
 @dataclass
 class Hit:
-    """One program found for a query (see CONTRACT.md); `missing` lists profile keys that would decide eligibility."""
+    """One program (or guide) found for a query; `missing` lists profile keys that would decide eligibility."""
 
     program_id: str
     title: str
@@ -69,13 +70,36 @@ class Answer:
     source_urls: list[str]
 
 
+@dataclass(frozen=True)
+class Passage:
+    """A document ranked for a query: fused score, its closest chunk (section, text) with that chunk's cosine, and
+    the BM25 score of its best lexical chunk (0 when no content word of the query occurs in it)."""
+
+    document_id: str
+    score: float
+    cosine: float
+    lexical: float
+    section: str
+    text: str
+
+
 @lru_cache(maxsize=4)
 def _embedder(spec: str) -> Embedder:
     return create_embedder(spec)
 
 
-def _fingerprint(folder: Path) -> tuple:
-    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.md")))
+def _fingerprint(*folders: Path) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                 for folder in folders for p in sorted(folder.glob("*.md")) if folder.is_dir())
+
+
+def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
+    """Programs and guides as one list of index documents; a guide may not reuse a program's id."""
+    taken = {program.program_id for program in programs}
+    clashes = [guide.guide_id for guide in guides if guide.guide_id in taken]
+    if clashes:
+        raise ValueError(f"guide ids clash with program ids: {clashes}")
+    return [*programs, *(guide.as_document() for guide in guides)]
 
 
 _LOADED: dict[tuple, tuple[tuple, KnowledgeBase]] = {}
@@ -84,8 +108,11 @@ _LOADED: dict[tuple, tuple[tuple, KnowledgeBase]] = {}
 class KnowledgeBase:
     """Program documents with a hybrid (dense + BM25, RRF-fused) chunk index; answers at program level."""
 
-    def __init__(self, programs: list[Program], index: ChunkIndex, embedder: Embedder) -> None:
+    def __init__(self, programs: list[Program], index: ChunkIndex, embedder: Embedder,
+                 guides: list[Guide] | None = None) -> None:
         self.programs = {p.program_id: p for p in programs}
+        self.guides = {g.guide_id: g for g in guides or []}
+        self.documents = {d.program_id: d for d in _documents(programs, guides or [])}
         self.newest_year = max(p.as_of for p in programs)
         self.index = index
         self.embedder = embedder
@@ -99,18 +126,22 @@ class KnowledgeBase:
     @classmethod
     def load(cls, programs_dir: str | Path | None = None, index_path: str | Path | None = None,
              embedder: str | None = None, progress: bool = False) -> KnowledgeBase:
-        """Documents + index (built if missing, stale or made with another embedder). Cached per process."""
+        """Programs, guides (shipped and staff-written) + index (built if missing, stale or made with another
+        embedder). Cached per process until a document changes, so a staff answer is searchable on the next load."""
         folder = Path(programs_dir or os.environ.get("KB_PROGRAMS_DIR") or DEFAULT_PROGRAMS_DIR)
+        guide_folders = (guides_dir(), staff_dir())
         target = index_dir(index_path)
         spec = embedder_spec(embedder)
         key = (str(folder.resolve()), str(target.resolve()), spec)
-        stamp = _fingerprint(folder)
+        stamp = _fingerprint(folder, *guide_folders)
         cached = _LOADED.get(key)
         if cached and cached[0] == stamp:
             return cached[1]
         programs = load_programs(folder)
+        guides = load_guides(*guide_folders)
         model = _embedder(spec)
-        kb = cls(programs, open_index(programs, model, target, progress=progress), model)
+        index = open_index(_documents(programs, guides), model, target, progress=progress)
+        kb = cls(programs, index, model, guides)
         _LOADED[key] = (stamp, kb)
         return kb
 
@@ -119,7 +150,8 @@ class KnowledgeBase:
               embedder: str | None = None, progress: bool = True) -> dict[str, Any]:
         """(Re)build the index incrementally and report what was embedded."""
         folder = Path(programs_dir or os.environ.get("KB_PROGRAMS_DIR") or DEFAULT_PROGRAMS_DIR)
-        return build(load_programs(folder), _embedder(embedder_spec(embedder)), index_dir(index_path),
+        documents = _documents(load_programs(folder), load_guides(guides_dir(), staff_dir()))
+        return build(documents, _embedder(embedder_spec(embedder)), index_dir(index_path),
                      progress=progress).as_dict()
 
     def _ranked(self, ranking: list[tuple[int, float]]) -> list[str]:
@@ -146,6 +178,22 @@ class KnowledgeBase:
         best = sum(weight for weight, _ in lists) / (RRF_K + 1)
         return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
 
+    def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
+        """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
+        closest: dict[str, tuple[int, float]] = {}
+        for row, cosine in self.index.dense_top(self.query_vector(query), depth):
+            closest.setdefault(self.index.chunks[row].program_id, (row, cosine))
+        lexical: dict[str, float] = {}
+        for row, bm25 in self.index.lexical_top(tokenize(query), depth):
+            lexical.setdefault(self.index.chunks[row].program_id, bm25)
+        found = []
+        for pid, score in self.rank(query, depth=depth):
+            row, cosine = closest.get(pid, (-1, 0.0))
+            chunk = self.index.chunks[row] if row >= 0 else None
+            found.append(Passage(pid, score, cosine, lexical.get(pid, 0.0), chunk.section if chunk else "",
+                                 chunk.text if chunk else ""))
+        return found
+
     def is_stale(self, program: Program) -> bool:
         """True when only old facts are known: marked 과거자료/종료, or as_of STALE_YEARS behind the newest."""
         return program.status != "운영중" or self.newest_year - program.as_of >= STALE_YEARS
@@ -159,7 +207,7 @@ class KnowledgeBase:
         return []
 
     def _hit(self, program_id: str, score: float, decision: Decision | None = None) -> Hit:
-        program = self.programs[program_id]
+        program = self.documents[program_id]
         hit = Hit(program_id=program_id, title=program.title, score=round(score, 4), source_urls=program.source_urls,
                   as_of=program.as_of, category=program.category, summary=program.summary,
                   key_terms=dict(program.key_terms), notes=self.freshness_notes(program))
@@ -170,7 +218,7 @@ class KnowledgeBase:
     def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None,
                mode: str = "hybrid") -> list[Hit]:
         """Best programs for a question; with a profile, programs the company cannot get sink (score x 0.3)."""
-        hits = [self._hit(pid, score, check(self.programs[pid].eligibility, profile) if profile else None)
+        hits = [self._hit(pid, score, check(self.documents[pid].eligibility, profile) if profile else None)
                 for pid, score in self.rank(query, mode)]
         if profile:
             for hit in hits:
@@ -180,8 +228,8 @@ class KnowledgeBase:
         return hits[:top_k]
 
     def get(self, program_id: str) -> Program:
-        """The program document; KeyError for an unknown id."""
-        return self.programs[program_id]
+        """The program document (or a guide's index document); KeyError for an unknown id."""
+        return self.documents[program_id]
 
     def answer(self, program_id: str, topic: str) -> Answer | None:
         """One aspect of a program (limit, rate, period, eligibility, documents, application, contact) or None."""

@@ -30,6 +30,7 @@ YEAR_PATTERN = re.compile(r"(19|20)\d{2}")
 URL_PATTERN = re.compile(r"^https?://\S+$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
 SECTION_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
+QUESTION_SECTION = "질문"  # chunks holding one owner phrasing of a guide
 
 
 class DocumentError(ValueError):
@@ -54,6 +55,13 @@ class Program:
     eligibility: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     text_hash: str = ""
+    kind: str = "program"  # program | guide (knowledge_base/guides, see guide_documents.py)
+    questions: list[str] = field(default_factory=list)  # guides: owner phrasings, each indexed on its own
+
+    @property
+    def is_guide(self) -> bool:
+        """True for a guide document (a general question's answer), False for a program."""
+        return self.kind == "guide"
 
 
 @dataclass(frozen=True)
@@ -223,6 +231,7 @@ def chunk_program(program: Program) -> list[Chunk]:
     """Index units: a title card (name, aliases, summary) plus one chunk per section, each prefixed with the name."""
     card = " ".join([program.title, *program.aliases, program.family, program.summary])
     chunks = [Chunk(program.program_id, "요약", card)]
+    chunks += [Chunk(program.program_id, QUESTION_SECTION, question) for question in program.questions]
     for name, text in program.sections.items():
         plain = re.sub(r"[*_`>#\[\]]|\(https?://\S+\)", " ", text)
         chunks.append(Chunk(program.program_id, name, f"{program.title} {name}: {' '.join(plain.split())}"))

