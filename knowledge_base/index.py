@@ -78,6 +78,7 @@ class BuildReport:
 
     chunks: int
     programs: int
+    guides: int
     embedded: int
     reused: int
     rebuilt: bool
@@ -185,7 +186,8 @@ def _build(programs: Sequence[Program], embedder: Embedder, folder: Path, progre
     for name in ("vectors.npy", "tokens.json", "faiss.index", "manifest.json"):  # manifest last: it marks completion
         os.replace(tmp / name, folder / name)
     return BuildReport(
-        chunks=len(chunks), programs=len(programs), embedded=len(missing), reused=len(chunks) - len(missing),
+        chunks=len(chunks), programs=sum(not p.is_guide for p in programs), guides=sum(p.is_guide for p in programs),
+        embedded=len(missing), reused=len(chunks) - len(missing),
         rebuilt=bool(missing), index_type=index_type, seconds=round(time.perf_counter() - started, 3),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,10 @@ from bot.processes import ServerProcess, start_action_server, start_rasa_server,
 from bot.rasa_api import api_url
 from bot.training import train
 from tests.channels.conftest import SECRET, TOKEN, ThreadedBotApi
+
+# Staff answers written during the tests (and by the test servers, which inherit the environment) go to a folder
+# of their own, never to a developer's var/staff_guides.
+os.environ["KB_STAFF_GUIDES_DIR"] = tempfile.mkdtemp(prefix="test-staff-guides-")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +36,8 @@ def web_port() -> int:
 
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory: pytest.TempPathFactory, web_port: int) -> dict[str, str]:
-    """Environment for the test servers: a tracker database of their own and the test website's origin."""
+    """Environment for the test servers: a tracker database of their own and the test website's origin (their
+    staff answers folder is the session's KB_STAFF_GUIDES_DIR, set above)."""
     database = tmp_path_factory.mktemp("tracker") / "tracker.db"
     return {"TRACKER_DB_URL": f"sqlite:///{database}", "BOT_CORS_ORIGINS": f"http://127.0.0.1:{web_port}"}
 

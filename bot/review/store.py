@@ -37,11 +37,16 @@ KST = ZoneInfo("Asia/Seoul")
 LOW_CONFIDENCE = float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.7"))
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utter_ask_rephrase"}
 HANDOFF_ACTIONS = {"action_handoff"}
+# Replies that answer nothing: the bot had no material (not known), took the question for small talk, or said it
+# is out of scope; with the default fallback these turns are "unanswered" and staff can write the answer.
+DEFLECTING_RESPONSES = {"utter_not_known", "utter_chitchat", "utter_out_of_scope"}
+UNANSWERED_ACTIONS = {"action_default_fallback"}
 FALLBACK_INTENT = "nlu_fallback"
 REASONS = {"low_confidence": "낮은 확신도", "fallback": "폴백", "handoff": "상담원 연결", "correction": "정정",
-           "thumbs_down": "부정 평가"}
+           "thumbs_down": "부정 평가", "unanswered": "미답변"}
 DECISIONS = {"confirm": "확인", "relabel": "의도 수정", "entities": "개체 수정", "out_of_scope": "범위 밖",
-             "dismiss": "제외"}
+             "dismiss": "제외", "answered": "답변 작성"}
+NLU_DECISIONS = ("confirm", "relabel", "entities", "out_of_scope", "dismiss")  # `answered`: record_answer()
 
 metadata = MetaData()
 events = Table(  # Rasa's SQLTrackerStore table (created by Rasa; read only here)
@@ -141,6 +146,7 @@ class Turn:
     entities: list[dict[str, Any]]
     actions: list[str] = field(default_factory=list)
     bot_replies: list[str] = field(default_factory=list)
+    responses: list[str] = field(default_factory=list)  # domain responses of the bot's reply (metadata.utter_action)
     reasons: list[str] = field(default_factory=list)
     rating: str | None = None
     decision: dict[str, Any] | None = None
@@ -248,8 +254,12 @@ def build_turns(rows: list[tuple[int, str, dict[str, Any]]]) -> list[Turn]:
                 last_typed[sender_id] = current
         elif current is not None and kind == "action" and event.get("name") not in (None, "action_listen"):
             current.actions.append(event["name"])
-        elif current is not None and kind == "bot" and event.get("text"):
-            current.bot_replies.append(event["text"])
+        elif current is not None and kind == "bot":
+            if event.get("text"):
+                current.bot_replies.append(event["text"])
+            response = (event.get("metadata") or {}).get("utter_action")
+            if response:
+                current.responses.append(response)
     for turn in turns:
         reasons = []
         if turn.intent == FALLBACK_INTENT or (turn.confidence is not None and turn.confidence < LOW_CONFIDENCE):
@@ -260,6 +270,8 @@ def build_turns(rows: list[tuple[int, str, dict[str, Any]]]) -> list[Turn]:
             reasons.append("handoff")
         if turn.intent == "correct_info":
             reasons.append("correction")
+        if DEFLECTING_RESPONSES & {*turn.responses, *turn.actions} or UNANSWERED_ACTIONS & set(turn.actions):
+            reasons.append("unanswered")
         turn.reasons = reasons + [r for r in turn.reasons if r not in reasons]
     return turns
 
@@ -270,7 +282,8 @@ def _decisions_by_event(url: str | None = None) -> dict[int, dict[str, Any]]:
 
 
 def queue(filters: QueueFilter | None = None, url: str | None = None) -> list[Turn]:
-    """Turns that need review (low confidence, fallback, handoff, correction, thumbs-down), newest first."""
+    """Turns that need review (low confidence, fallback, handoff, correction, thumbs-down, unanswered), newest
+    first."""
     filters = filters or QueueFilter()
     if filters.status not in ("pending", "reviewed", "all"):
         raise ReviewError("상태는 pending, reviewed, all 중 하나여야 합니다.")
@@ -366,8 +379,10 @@ def _valid_span(entity: dict[str, Any], text: str) -> bool:
 def decide(event_id: int, decision: str, who: str, intent: str | None = None, annotated: str | None = None,
            url: str | None = None) -> dict[str, Any]:
     """Record a staff decision on a turn (confirm, relabel, entities, out_of_scope, dismiss) and audit it."""
+    if decision == "answered":
+        raise ReviewError("답변 작성은 '미답변 질문 답변 작성' 화면에서 답변과 출처를 함께 입력해 주세요.")
     if decision not in DECISIONS:
-        raise ReviewError(f"결정은 {', '.join(DECISIONS)} 중 하나여야 합니다.")
+        raise ReviewError(f"결정은 {', '.join(NLU_DECISIONS)} 중 하나여야 합니다.")
     if not who or not who.strip():
         raise ReviewError("검토자 이름이 필요합니다.")
     turn, _ = get_turn(event_id, url)
@@ -399,8 +414,26 @@ def decide(event_id: int, decision: str, who: str, intent: str | None = None, an
     return row
 
 
+def record_answer(turn: Turn, who: str, guide_id: str, see: str = "", source_url: str = "",
+                  url: str | None = None) -> dict[str, Any]:
+    """Record that staff answered an (unanswered) turn with the staff guide `guide_id` — written, or linking the
+    question to the guide `see` — as the turn's decision `answered`, and audit it as staff_answer:write or
+    staff_answer:link in the same transaction. The decision carries no intent: it is not an NLU example."""
+    now = datetime.now(timezone.utc)
+    row = {"event_id": turn.event_id, "sender_id": turn.sender_id, "text": mask_pii(turn.text),
+           "decision": "answered", "intent": None, "entities": [], "reviewed_by": who, "reviewed_at": now}
+    detail = {"turn": turn.event_id, "question": row["text"], **({"see": see} if see else {"source": source_url})}
+    with engine(url).begin() as connection:
+        connection.execute(decisions.delete().where(decisions.c.event_id == turn.event_id))
+        connection.execute(decisions.insert().values(**row))
+        connection.execute(audit.insert().values(
+            at=now, who=who, action="staff_answer:link" if see else "staff_answer:write", target=guide_id,
+            detail=json.dumps(detail, ensure_ascii=False)))
+    return row
+
+
 def reviewed_examples(url: str | None = None) -> list[dict[str, Any]]:
-    """Labelled examples from the decisions (dismissed ones left out), oldest first."""
+    """Labelled examples from the decisions (dismissed and answered ones left out), oldest first."""
     with engine(url).connect() as connection:
         rows = connection.execute(select(decisions).order_by(decisions.c.reviewed_at, decisions.c.id)).mappings()
-        return [dict(row) for row in rows if row["decision"] != "dismiss" and row["intent"]]
+        return [dict(row) for row in rows if row["decision"] not in ("dismiss", "answered") and row["intent"]]

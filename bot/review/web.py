@@ -344,6 +344,12 @@ def _filters(request: web.Request) -> QueueFilter:
                        reason=query.get("reason") or None, status=query.get("status") or "pending")
 
 
+def _decision(decision: dict[str, Any]) -> str:
+    """A decision's label with the intent it set (an `answered` decision sets none)."""
+    label = DECISIONS.get(decision["decision"], decision["decision"])
+    return f"{label} → {esc(decision['intent'])}" if decision.get("intent") else label
+
+
 def _badges(reasons: list[str]) -> str:
     return "".join(f"<span class='badge warn'>{esc(REASONS.get(r, r))}</span>" for r in reasons)
 
@@ -367,13 +373,14 @@ async def queue_page(request: web.Request) -> web.Response:
     for turn in turns[:500]:
         confidence = f"{turn.confidence:.2f}" if turn.confidence is not None else "-"
         decision = turn.decision
-        state = (f"{DECISIONS[decision['decision']]} → {esc(decision['intent'])} ({esc(decision['reviewed_by'])})"
-                 if decision else "미검토")
+        state = f"{_decision(decision)} ({esc(decision['reviewed_by'])})" if decision else "미검토"
+        answer = (f" · <a href='{url(request, 'answer', event_id=turn.event_id)}'>답변 작성</a>"
+                  if "unanswered" in turn.reasons else "")
         rows.append(
             f"<tr><td>{turn.when:%Y-%m-%d %H:%M}</td><td>{esc(turn.channel)}</td><td>{esc(turn.text)}</td>"
             f"<td>{esc(turn.predicted_intent)} ({confidence})</td><td>{_badges(turn.reasons)}"
             f"{' 👎' if turn.rating == 'down' else ''}</td><td>{state}</td>"
-            f"<td><a href='{url(request, 'turn', event_id=turn.event_id)}'>검토</a></td></tr>")
+            f"<td><a href='{url(request, 'turn', event_id=turn.event_id)}'>검토</a>{answer}</td></tr>")
     export_form = post_form(request, url(request, "export"), "", "확인된 예문 내보내기 (reviewed_examples.yml)")
     body = (f"{form}<p>{len(turns)}건 {export_form}</p><table><tr><th>시각(KST)</th><th>채널</th><th>사용자 메시지</th>"
             f"<th>예측 의도(확신도)</th><th>사유</th><th>검토</th><th></th></tr>{''.join(rows)}</table>")
@@ -404,7 +411,7 @@ async def turn_page(request: web.Request) -> web.Response:
                  for reply in item.bot_replies]
     ranking = ", ".join(f"{esc(r.get('name'))} {float(r.get('confidence') or 0):.2f}" for r in turn.ranking[:5])
     entities = turn.decision["entities"] if turn.decision else turn.entities
-    current = (f"<p class='msg'>현재 결정: {DECISIONS[turn.decision['decision']]} → {esc(turn.decision['intent'])} "
+    current = (f"<p class='msg'>현재 결정: {_decision(turn.decision)} "
                f"({esc(turn.decision['reviewed_by'])}, {kst(turn.decision['reviewed_at'])})</p>"
                if turn.decision else "")
     action = url(request, "turn", event_id=event_id)
@@ -426,6 +433,8 @@ async def turn_page(request: web.Request) -> web.Response:
         f" · 대화 {esc(turn.sender_id)} · 예측 {esc(turn.predicted_intent)} · 순위: {ranking}</p>"
         f"<p>사유 {_badges(turn.reasons)}</p>"
         f"<h2>결정</h2><p>{' '.join(forms)}</p><p>{entity_form}</p>"
+        f"<p><a href='{url(request, 'answer', event_id=event_id)}'>미답변 질문 답변 작성</a>"
+        " (답변과 출처를 쓰거나 기존 가이드로 연결)</p>"
         "<p>개체 표시법: <code>[서울](region)에서 [제조업](industry) 해요</code> · 정규화 값은 "
         "<code>[서울](region:서울특별시)</code></p>"
         f"<h2>대화 전체</h2><table class='chat'>{''.join(chat)}</table>"
@@ -571,5 +580,8 @@ def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Ap
     app.router.add_get("/models", models_page, name="models")
     app.router.add_post("/retrain", retrain_action, name="retrain")
     app.router.add_get("/audit", audit_page, name="audit")
+    from bot.review.answers import add_routes  # it uses this module's page helpers
+
+    add_routes(app)
     return app
 

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import use_kb
 from knowledge_base import Answer, Hit, Program
+from knowledge_base.api import Passage
+from knowledge_base.guide_documents import Guide, Source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URL = "https://example.go.kr/notice"
@@ -28,6 +30,14 @@ def _program(program_id: str, title: str, category: str, eligibility: dict[str, 
     )
 
 
+REAPPLY = Guide(
+    guide_id="reapply-after-rejection", title="떨어진 뒤 다시 신청하기", topic="거절·재신청", agency="중진공",
+    answer="2026년 기준 같은 자금은 6개월 뒤에 다시 신청할 수 있어요.", questions=["떨어졌는데 다시 신청돼요?"],
+    sources=[Source("뉴스1", 2026, "https://www.news1.kr/example")], as_of=2026, detail="자세한 설명",
+    related=["emergency-disaster-fund"],
+)
+
+
 class FakeKnowledgeBase:
     """Four programs and one guide document; eligibility by business age only."""
 
@@ -39,7 +49,15 @@ class FakeKnowledgeBase:
             _program("innovation-growth-fund", "혁신성장지원자금", "정책자금", {"min_age": 7}),
             _program("apply-online-steps", "정책자금 신청 절차", "신청안내", {}),
         ]}
+        self.guides = {REAPPLY.guide_id: REAPPLY}
+        self.documents = {**self.programs, REAPPLY.guide_id: REAPPLY.as_document()}
         self.calls: list[tuple[str, Any]] = []
+
+    def passages(self, query: str) -> list[Passage]:
+        """The guide, close, for a question about applying again after a rejection; programs, not close, else."""
+        if "떨어졌는데" in query:
+            return [Passage(REAPPLY.guide_id, 1.0, 0.95, 12.0, "질문", REAPPLY.questions[0])]
+        return [Passage(program.program_id, 0.5, 0.5, 0.0, "개요", program.summary) for program in self._ranked(query)]
 
     def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:
         hit = Hit(program.program_id, program.title, 0.5, program.source_urls, program.as_of, program.category,
@@ -56,10 +74,13 @@ class FakeKnowledgeBase:
 
     def search(self, query: str, top_k: int = 3, profile: dict[str, Any] | None = None) -> list[Hit]:
         self.calls.append(("search", query))
+        return [self._hit(p, profile) for p in self._ranked(query)][:top_k]
+
+    def _ranked(self, query: str) -> list[Program]:
         ranked = sorted(self.programs.values(), key=lambda p: -sum(word in query for word in p.title.split()))
         if "재해" in query:
             ranked.sort(key=lambda p: p.program_id != "emergency-disaster-fund")
-        return [self._hit(p, profile) for p in ranked][:top_k]
+        return ranked
 
     def recommend(self, profile: dict[str, Any], query: str = "", top_k: int = 3) -> list[Hit]:
         self.calls.append(("recommend", profile))

@@ -8,6 +8,7 @@ import subprocess
 import yaml
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, REPO_ROOT, TRAINING_DATA_DIR, VENV_BIN
+from bot.training import GUIDE_QUESTIONS_FILE, guide_questions_yaml
 
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
 RASA_WARNING = re.compile(r"(UserWarning|WARNING|ERROR).*")
@@ -39,3 +40,8 @@ def test_rasa_data_validate_is_clean():
             continue
         problems.append(line.strip())
     assert not problems, "\n".join(problems)
+
+
+def test_the_ask_question_examples_match_the_guides():
+    """bot/data/nlu/guide_questions.yml is generated from the guides (`python -m bot guide-questions`)."""
+    assert GUIDE_QUESTIONS_FILE.read_text(encoding="utf-8") == guide_questions_yaml()

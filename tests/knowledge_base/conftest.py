@@ -30,8 +30,9 @@ def kb(index_path: Path) -> KnowledgeBase:
 
 
 @pytest.fixture
-def small_programs(tmp_path: Path) -> Path:
-    """A writable folder with three real documents."""
+def small_programs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable folder with three real documents (and no guides, so the index holds just these)."""
+    monkeypatch.setenv("KB_GUIDES_DIR", str(tmp_path / "no-guides"))
     folder = tmp_path / "programs"
     folder.mkdir()
     for name in SMALL_SET:

@@ -138,7 +138,7 @@ class CountingEmbedder(Embedder):
 
 def test_a_repeated_query_is_embedded_once(kb: KnowledgeBase) -> None:
     counting = CountingEmbedder(kb.embedder)
-    fresh = KnowledgeBase(list(kb.programs.values()), kb.index, counting)
+    fresh = KnowledgeBase(list(kb.programs.values()), kb.index, counting, list(kb.guides.values()))
     first = fresh.search("긴급경영안정자금 금리")
     fresh.search("긴급경영안정자금 금리", profile={"rep_age": 35})
     fresh.recommend({"industry": "제조업"})

@@ -25,7 +25,7 @@ def test_queue_lists_turns_to_review_with_reasons(logged_db: str) -> None:
     assert set(turns) == {masked, "상담원 연결해 주세요", "코인 선물 투자 상담해줘", "아 업력은 5년이에요"}
     assert turns[masked].reasons == ["low_confidence", "thumbs_down"] and turns[masked].rating == "down"
     assert turns["상담원 연결해 주세요"].reasons == ["handoff"]
-    assert turns["코인 선물 투자 상담해줘"].reasons == ["low_confidence", "fallback"]
+    assert turns["코인 선물 투자 상담해줘"].reasons == ["low_confidence", "fallback", "unanswered"]
     assert turns["코인 선물 투자 상담해줘"].predicted_intent == "ask_investment_loan"
     assert turns["아 업력은 5년이에요"].reasons == ["correction"] and turns["아 업력은 5년이에요"].rating == "up"
     assert set(_by_text(logged_db, channel="socketio")) == {"코인 선물 투자 상담해줘", "아 업력은 5년이에요"}

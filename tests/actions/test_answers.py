@@ -1,0 +1,82 @@
+"""Retrieval-first answers: questions get the guide's answer or a plain 'not known', never small talk."""
+
+from __future__ import annotations
+
+from actions.answers import ActionAnswerQuestion
+from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionOutOfScope
+from actions.programs import ActionAnswerProgramQuestion, ActionProgramDetail
+from tests.actions.builders import make_tracker, payloads, texts
+
+
+def responses(dispatcher) -> list[str]:
+    return [message.get("response") for message in dispatcher.messages if message.get("response")]
+
+
+async def test_a_question_the_nlu_took_for_small_talk_gets_the_guide_answer(kb, dispatcher, domain):
+    tracker = make_tracker("작년에 떨어졌는데 다시 신청해도 되나요?", "chitchat")
+    await ActionChitchat().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert said.startswith("2026년 기준 같은 자금은 6개월 뒤에 다시 신청할 수 있어요.")
+    assert "출처: 뉴스1 2026년" in said and "https://" not in said  # named source with year; the link is in the detail
+    assert "utter_chitchat" not in responses(dispatcher)
+    assert '/ask_program_detail{"program_id": "reapply-after-rejection"}' in payloads(dispatcher)
+
+
+async def test_small_talk_without_a_question_still_gets_small_talk(kb, dispatcher, domain):
+    await ActionChitchat().run(dispatcher, make_tracker("ㅋㅋㅋ 좋네요", "chitchat"), domain)
+    assert responses(dispatcher) == ["utter_chitchat"]
+
+
+async def test_a_domain_question_the_index_cannot_answer_is_plainly_not_known(kb, dispatcher, domain):
+    await ActionChitchat().run(dispatcher, make_tracker("발표 자료는 몇 장으로 만들어야 하나요?", "chitchat"), domain)
+    assert responses(dispatcher) == ["utter_not_known"]
+
+
+async def test_a_question_in_the_fallback_is_answered_instead_of_asking_to_rephrase(kb, dispatcher, domain):
+    tracker = make_tracker("작년에 떨어졌는데 또 돼요?", "nlu_fallback")
+    await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월")
+    assert "잘 이해하지 못했어요" not in texts(dispatcher)
+
+
+async def test_an_unanswerable_question_in_the_fallback_says_not_known_and_offers_the_counsellor(kb, dispatcher,
+                                                                                                domain):
+    events = await ActionDefaultFallback().run(dispatcher, make_tracker("심사 발표 자료 양식 있나요?", "nlu_fallback"),
+                                               domain)
+    assert responses(dispatcher) == ["utter_not_known"]
+    assert {"event": "followup", "timestamp": None, "name": "action_listen"} in events
+
+
+async def test_another_agencys_business_names_that_agency(kb, dispatcher, domain):
+    await ActionOutOfScope().run(dispatcher, make_tracker("노란우산공제 가입은 어디서 해요?", "out_of_scope"), domain)
+    said = texts(dispatcher)
+    assert said.startswith("중소기업중앙회")
+    assert not any(program.title in said for program in kb.programs.values())  # none of our programs offered
+
+
+async def test_ask_question_gives_the_guide_answer(kb, dispatcher, domain):
+    events = await ActionAnswerQuestion().run(dispatcher, make_tracker("떨어졌는데 재신청 되나요", "ask_question"),
+                                              domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은")
+    assert events == []  # a guide is not a program in focus
+
+
+async def test_a_guide_beats_the_generic_program_answer_when_no_program_is_named(kb, dispatcher, domain):
+    tracker = make_tracker("작년에 떨어졌는데 신청 다시 할 수 있어요?", "ask_application")
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월")
+
+
+async def test_a_program_in_focus_keeps_its_own_answer_for_a_short_follow_up(kb, dispatcher, domain):
+    tracker = make_tracker("서류는 뭐예요?", "ask_documents", slots={"program": "youth-startup-fund"})
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert "청년전용창업자금" in texts(dispatcher) and "사업자등록증" in texts(dispatcher)
+
+
+async def test_the_guide_detail_lists_every_source_with_its_link(kb, dispatcher, domain):
+    tracker = make_tracker("/ask_program_detail", "ask_program_detail",
+                           entities={"program_id": "reapply-after-rejection"})
+    await ActionProgramDetail().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)
+    assert said.startswith("[떨어진 뒤 다시 신청하기]") and "자세한 설명" in said
+    assert "• 뉴스1 (2026년) https://www.news1.kr/example" in said

@@ -1,0 +1,113 @@
+"""Guide documents: validation, staff answers joining the index at once, and answers to owners' questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_base import KnowledgeBase
+from knowledge_base.answering import answer_question, eligibility_verdict, is_question, mentions_domain
+from knowledge_base.documents import DocumentError
+from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
+
+GUIDE = """---
+id: sample-guide
+title: 예시
+topic: 개념
+agency: 중진공
+answer: "{answer}"
+questions: ["예시 질문이에요?"]
+sources:
+  - {{url: https://www.news1.kr/a, publisher: 뉴스1, year: 2026}}
+as_of: 2026
+---
+## 자세히
+본문
+"""
+
+
+def test_the_shipped_guides_cover_forty_topics_and_three_hundred_phrasings() -> None:
+    guides = load_guides(DEFAULT_GUIDES_DIR)
+    assert len(guides) >= 40
+    assert len({q for guide in guides for q in guide.questions}) >= 300
+    assert all(guide.sources and all(source.year for source in guide.sources) for guide in guides)
+
+
+@pytest.mark.parametrize(("answer", "problem"), [
+    ("한도는 5억원입니다.", "without the year"),
+    ("하나. 둘. 셋. 넷.", "more than 3 sentences"),
+])
+def test_an_answer_with_a_yearless_number_or_too_long_is_refused(answer: str, problem: str) -> None:
+    with pytest.raises(DocumentError, match=problem):
+        parse_guide(GUIDE.format(answer=answer), "sample-guide")
+
+
+def test_a_staff_answer_needs_a_source_and_its_year(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="source"):
+        save_staff_guide("질문이에요?", "kim", answer="답입니다.", folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staff_answer_is_found_for_a_paraphrase_without_retraining(kb: KnowledgeBase, index_path: Path,
+                                                                    tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_STAFF_GUIDES_DIR", str(tmp_path))
+    before = answer_question(kb, "사업장 주소를 옮기면 정책자금 쪽에 변경 신고를 해야 하나요?")
+    assert not before.answered
+    guide = save_staff_guide("사업장 주소를 옮기면 정책자금 쪽에 변경 신고를 해야 하나요?", "kim",
+                             answer="2026년 기준 사업장을 옮기면 관할 지역본부에 알려 주셔야 해요.",
+                             source_url="https://www.kosmes.or.kr/example", publisher="중진공", year=2026)
+    fresh = KnowledgeBase.load(index_path=index_path)
+    assert fresh is not kb and guide.guide_id in fresh.guides
+    reply = answer_question(fresh, "사업장 이전하면 정책자금 주소 변경 신고해야 돼요?")
+    assert reply.document_id == guide.guide_id and reply.answer.startswith("2026년 기준 사업장을 옮기면")
+
+
+def test_linking_a_question_to_an_existing_guide_adds_the_phrasing(tmp_path: Path) -> None:
+    save_staff_guide("떨어지면 언제 다시 내요", "kim", see="reapply-after-rejection", folder=tmp_path)
+    guides = {guide.guide_id: guide for guide in load_guides(DEFAULT_GUIDES_DIR, tmp_path)}
+    assert "떨어지면 언제 다시 내요" in guides["reapply-after-rejection"].questions
+    with pytest.raises(DocumentError, match="no guide"):
+        save_staff_guide("아무 질문", "kim", see="no-such-guide", folder=tmp_path)
+
+
+@pytest.mark.parametrize(("text", "guide_id"), [
+    ("작년에 떨어졌는데 다시 신청해도 되나요?", "reapply-after-rejection"),
+    ("직접대출이랑 대리대출 차이가 뭐예요", "direct-vs-agency-loan"),
+    ("소상공인인데 정책자금 어디서 받아요", "semas-small-business-funds"),
+    ("신보 보증 받고 있는데 중진공 자금도 되나요", "guarantee-overlap"),
+])
+def test_owner_questions_get_their_guide(kb: KnowledgeBase, text: str, guide_id: str) -> None:
+    reply = answer_question(kb, text)
+    assert reply.kind == "guide" and reply.document_id == guide_id
+    assert reply.sources and reply.sources[0].year >= 2000
+
+
+def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "긴급경영안정자금 금리 얼마에요")
+    assert reply.kind == "program" and reply.document_id == "emergency-management-stabilization"
+    assert "금리" in reply.answer
+
+
+@pytest.mark.parametrize("text", ["오늘 날씨 어때요", "점심 뭐 먹을까요"])
+def test_questions_outside_the_domain_are_not_answered(kb: KnowledgeBase, text: str) -> None:
+    assert not answer_question(kb, text).answered
+
+
+def test_question_and_domain_detection() -> None:
+    assert is_question("심사 결과는 언제 나와요") and is_question("보증 중복 되나")
+    assert not is_question("음 그러니까") and not is_question("감사합니다")
+    assert mentions_domain("세금 체납 있는데") and not mentions_domain("ㅋㅋㅋ 좋네요")
+
+
+def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs(kb: KnowledgeBase) -> None:
+    verdict = eligibility_verdict(kb, "youth-startup-fund", {"rep_age": 41})
+    assert verdict.eligible is False
+    assert any("39세" in reason for reason in verdict.deciding)
+    assert verdict.alternatives and "youth-startup-fund" not in verdict.alternatives
+
+
+def test_facts_that_do_not_decide_give_cannot_tell_with_what_is_missing(kb: KnowledgeBase) -> None:
+    verdict = eligibility_verdict(kb, "youth-startup-fund", {"industry": "제조업"})
+    assert verdict.eligible is None and "rep_age" in verdict.missing
