@@ -15,7 +15,8 @@ from actions.knowledge import get_kb
 from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, eligibility_verdict, is_question, mentions_domain
+from knowledge_base.answering import Reply, answer_question, eligibility_verdict
+from knowledge_base.questions import is_question, mentions_domain
 
 NOT_KNOWN_RESPONSE = "utter_not_known"
 

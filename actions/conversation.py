@@ -80,14 +80,14 @@ class ActionDefaultFallback(Action):
         distressed = distress_handoff(dispatcher, tracker)
         if distressed is not None:
             return distressed
-        answered = answer_from_index(dispatcher, tracker, only_confident=True)
-        if answered is not None:
-            return answered
         if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it
             kb = get_kb()
             program_id = named_program(tracker, kb)
             if program_id:
                 return show_program(dispatcher, kb, program_id, detail=False)
+        answered = answer_from_index(dispatcher, tracker, only_confident=True)
+        if answered is not None:
+            return answered
         if not tracker.active_loop.get("name"):
             not_known = answer_from_index(dispatcher, tracker)  # a question the index cannot answer: say so plainly
             if not_known is not None:

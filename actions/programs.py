@@ -17,8 +17,9 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, is_question
+from knowledge_base.answering import Reply, answer_question
 from knowledge_base.guide_documents import GUIDE_CATEGORY
+from knowledge_base.questions import is_question
 
 APPLICATION_CATEGORY = "신청안내"
 GUIDE_CATEGORIES = {APPLICATION_CATEGORY, GUIDE_CATEGORY}  # application and general-question guides are not programs
@@ -151,10 +152,10 @@ class ActionSearchPrograms(Action):
         if distress_level(latest_text(tracker)) == 2:
             return distress_handoff(dispatcher, tracker) or []
         kb = get_kb()
-        guide = guide_answer(kb, latest_text(tracker))
+        program_id = named_program(tracker, kb)
+        guide = guide_answer(kb, latest_text(tracker), program_id=program_id)
         if guide is not None:
             return send_reply(dispatcher, kb, guide)
-        program_id = named_program(tracker, kb)
         if program_id:
             return show_program(dispatcher, kb, program_id, detail=False)
         query = f"{SEARCH_HINTS.get(latest_intent(tracker) or '', '')} {latest_text(tracker)}".strip()
@@ -166,12 +167,13 @@ class ActionSearchPrograms(Action):
         return [SlotSet("recommended_programs", [hit.program_id for hit in hits]), SlotSet("program", None)]
 
 
-def guide_answer(kb: KnowledgeBase, text: str, focused: bool = False) -> Reply | None:
+def guide_answer(kb: KnowledgeBase, text: str, focused: bool = False, program_id: str | None = None) -> Reply | None:
     """A guide's answer when the text is a question a guide answers closely (more closely still when a program is
-    in focus, whose own answer is the better guess for a short follow-up), else None."""
+    in focus, whose own answer is the better guess for a short follow-up; and closer than the program it names),
+    else None."""
     if not text or not is_question(text):
         return None
-    reply = answer_question(kb, text)
+    reply = answer_question(kb, text, program_id)
     if reply.kind != "guide" or (focused and reply.confidence < FOCUSED_GUIDE_COSINE):
         return None
     return reply
@@ -247,10 +249,11 @@ class ActionAnswerProgramQuestion(Action):
         kb = get_kb()
         intent = latest_intent(tracker) or ""
         topics = topics_for(intent, latest_entity(tracker, "term_type"))
-        if not named_program(tracker, kb):
-            guide = guide_answer(kb, latest_text(tracker), focused=bool(focused_program(tracker, kb)))
-            if guide is not None:
-                return send_reply(dispatcher, kb, guide)
+        named = named_program(tracker, kb)
+        guide = guide_answer(kb, latest_text(tracker), focused=not named and bool(focused_program(tracker, kb)),
+                             program_id=named)
+        if guide is not None:
+            return send_reply(dispatcher, kb, guide)
         program_id = focused_program(tracker, kb)
         if program_id is None and intent == "ask_application":
             utter_all(dispatcher, application_guide(kb))
@@ -262,6 +265,8 @@ class ActionAnswerProgramQuestion(Action):
         intro = ""
         if program_id is None:
             hint = TOPIC_QUERY_HINTS.get(topics[0], "") if len(topics) == 1 else ""
+            if not hint:  # no program and no single general aspect: the closest passage, or plainly not known
+                return send_reply(dispatcher, kb, answer_question(kb, latest_text(tracker)))
             hits = kb.search(f"{hint} {latest_text(tracker)}".strip(), top_k=1)
             if not hits:
                 dispatcher.utter_message(**not_known("문의하신 내용"))

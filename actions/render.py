@@ -132,10 +132,9 @@ def source_links(sources: list[Source]) -> list[str]:
 
 
 def reply_text(reply: Reply) -> str:
-    """A question's answer: the direct answer, what is not known, whom to ask, and the named sources with year."""
+    """A question's answer: the direct answer, whom to ask, and the named sources with year (what is not known and
+    the links are behind the details button)."""
     lines = [reply.answer]
-    if reply.unknown:
-        lines.append(reply.unknown)
     if reply.agency and reply.agency.contact:
         lines.append(f"문의: {reply.agency.name} {reply.agency.contact}")
     if reply.sources:

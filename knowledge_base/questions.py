@@ -1,0 +1,39 @@
+"""What kind of message this is, from its words alone (no model): does it ask something, does it carry the
+words of this bot's domain, does it ask for a recommendation. Shared by the NLU pipeline and the answers."""
+
+from __future__ import annotations
+
+import re
+
+QUESTION_ENDINGS = re.compile(
+    r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
+    r"어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|"
+    r"[되하있없]나\s*$|[될할갈볼줄쓸받낼을일]까\s*$|냐|니\s*$|임\s*$)"
+    r"\s*[?!.~ㅠㅜ]*\s*$")
+QUESTION_WORDS = re.compile(
+    r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
+DOMAIN_WORDS = re.compile(
+    r"(자금|대출|융자|보증|금리|이자|한도|신청|서류|심사|평가|실사|약정|상환|거치|연장|공제|적금|보조금|지원금|지원사업|"
+    r"창업|수출|매출|세금|체납|신용|등급|폐업|휴업|부채|자본|담보|중진공|진흥공단|소진공|신보|기보|재단|캠코|정책|"
+    r"사업자|법인|기업|회사|공장|설비|운전|시설|컨설팅|브로커|바우처|교육|연수|스마트|채용|고용|직원|노란|콜센터|"
+    r"상담|접수|예산|부결|탈락|떨어|승인|결과|보완|실행|입금|대표)")
+# A request for programs that fit the company (the intake form's job), even when phrased as a question.
+RECOMMENDATION_WORDS = re.compile(
+    r"(추천|맞는|적합|받을\s*수\s*있는|만한|골라|찾아\s*주|찾고|뭐\s*가?\s*있|뭐있|뭐\s*(받|신청)|어떤\s*(사업|자금|지원|정책)|"
+    r"제일\s*나|혜택|좋을까|뭐가\s*좋|좋은\s*(지원|사업|자금)|가능한\s*(사업|자금|지원)|리스트|목록|소개)")
+
+
+def is_question(text: str) -> bool:
+    """True for a message that asks something (question ending, question mark or question word)."""
+    text = text.strip()
+    return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
+
+
+def mentions_domain(text: str) -> bool:
+    """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …)."""
+    return bool(DOMAIN_WORDS.search(text))
+
+
+def asks_for_recommendation(text: str) -> bool:
+    """True when the text asks which programs fit (e.g. '받을 수 있는 지원사업 뭐 있나요')."""
+    return bool(RECOMMENDATION_WORDS.search(text))

@@ -1,0 +1,60 @@
+"""Questions are not intake starters: a message the classifier took for a recommendation request or for company
+facts, but which asks something else and states no company facts, is routed to `ask_question` (answered from the
+guides and programs) instead of starting the intake form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from knowledge_base.questions import asks_for_recommendation, is_question
+
+QUESTION_INTENT = "ask_question"
+INTAKE_INTENTS = {"ask_recommendation", "inform"}
+COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
+                 "fund_purpose", "rep_age", "crisis_type", "money"}
+
+
+def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str | None:
+    """The intent a message should have instead of `intent`, or None to keep it."""
+    if intent not in INTAKE_INTENTS or not text or text.startswith("/"):
+        return None
+    if any(entity.get("entity") in COMPANY_FACTS for entity in entities):
+        return None
+    if is_question(text) and not asks_for_recommendation(text):
+        return QUESTION_INTENT
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouter(GraphComponent):
+    """Re-labels intake-starting intents of messages that only ask a question (see `route`)."""
+
+    @staticmethod
+    def supported_languages() -> list[str] | None:
+        return ["ko"]
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> QuestionRouter:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Move the top intent's confidence to ask_question where `route` says so (ranking kept, re-ordered)."""
+        for message in messages:
+            top = message.get(INTENT) or {}
+            routed = route(message.get(TEXT) or "", top.get(INTENT_NAME_KEY), message.get(ENTITIES) or [])
+            if routed is None:
+                continue
+            confidence = top.get("confidence", 0.0)
+            ranking = [item for item in message.get(INTENT_RANKING_KEY) or [] if item.get(INTENT_NAME_KEY) != routed]
+            message.set(INTENT, {INTENT_NAME_KEY: routed, "confidence": confidence}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{INTENT_NAME_KEY: routed, "confidence": confidence}, *ranking],
+                        add_to_output=True)
+        return messages
