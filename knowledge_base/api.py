@@ -132,7 +132,7 @@ class KnowledgeBase:
         guide_folders = (guides_dir(), staff_dir())
         target = index_dir(index_path)
         spec = embedder_spec(embedder)
-        key = (str(folder.resolve()), str(target.resolve()), spec)
+        key = (str(folder.resolve()), *(str(path.resolve()) for path in guide_folders), str(target.resolve()), spec)
         stamp = _fingerprint(folder, *guide_folders)
         cached = _LOADED.get(key)
         if cached and cached[0] == stamp:

@@ -1,6 +1,7 @@
-"""Questions are not intake starters: a message the classifier took for a recommendation request or for company
-facts, but which asks something else and states no company facts, is routed to `ask_question` (answered from the
-guides and programs) instead of starting the intake form."""
+"""Questions are not intake starters, and company facts are not questions: a message the classifier took for a
+recommendation request or for company facts, but which asks something else and states no company facts, is routed
+to `ask_question` (answered from the guides and programs); a statement of company facts taken for a general question
+goes to `inform` (the intake)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge_base.questions import asks_for_recommendation, is_question
 
 QUESTION_INTENT = "ask_question"
+FACTS_INTENT = "inform"
 INTAKE_INTENTS = {"ask_recommendation", "inform"}
 COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
                  "fund_purpose", "rep_age", "crisis_type", "money"}
@@ -23,11 +25,12 @@ COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenu
 
 def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str | None:
     """The intent a message should have instead of `intent`, or None to keep it."""
-    if intent not in INTAKE_INTENTS or not text or text.startswith("/"):
+    if not text or text.startswith("/"):
         return None
-    if any(entity.get("entity") in COMPANY_FACTS for entity in entities):
-        return None
-    if is_question(text) and not asks_for_recommendation(text):
+    states_facts = any(entity.get("entity") in COMPANY_FACTS for entity in entities)
+    if intent == QUESTION_INTENT and states_facts and not is_question(text):
+        return FACTS_INTENT  # company facts with a need ("…직원은 5명이고 운전자금이 필요해요") start the intake
+    if intent in INTAKE_INTENTS and not states_facts and is_question(text) and not asks_for_recommendation(text):
         return QUESTION_INTENT
     return None
 

@@ -8,10 +8,10 @@ from playwright.sync_api import expect, sync_playwright
 from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import LiveStack
 
-INJECTIONS = [
-    "<img src=x onerror=alert(1)>",
-    "<script>alert(2)</script>",
-    '<a href="javascript:alert(3)">눌러 주세요</a> <svg onload=alert(4)>',
+INJECTIONS = [  # each names a program, so the bot answers every one (markup alone is not understood twice in a row)
+    "<img src=x onerror=alert(1)> 긴급경영안정자금",
+    "<script>alert(2)</script> 청년전용창업자금",
+    '<a href="javascript:alert(3)">눌러 주세요</a> <svg onload=alert(4)> 재창업자금',
 ]
 
 

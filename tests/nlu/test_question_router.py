@@ -26,6 +26,12 @@ def test_a_question_with_company_facts_keeps_the_intake() -> None:
     assert route("창업 2년 됐는데 가능한가요?", "inform", facts) is None
 
 
+def test_company_facts_taken_for_a_question_start_the_intake() -> None:
+    facts = [{"entity": "region", "value": "서울특별시"}, {"entity": "employee_count", "value": 5}]
+    assert route("서울에서 식품 제조업을 하고 직원은 5명입니다. 운전자금이 필요해요", "ask_question", facts) == "inform"
+    assert route("직원 5명인데 소상공인인가요?", "ask_question", facts) is None
+
+
 def test_other_intents_and_buttons_are_left_alone() -> None:
     assert route("금리가 얼마예요?", "ask_terms", []) is None
     assert route('/inform{"industry":"제조업"}', "inform", []) is None
