@@ -27,7 +27,6 @@ from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, n
 from actions.programs import named_program, recommendation_messages, show_program, utter_all
 from actions.safety import distress_level
 from actions.tracker_utils import (
-    capabilities_sent,
     failed_turns,
     last_bot_buttons,
     latest_entity,
@@ -106,7 +105,8 @@ class ActionDefaultFallback(Action):
 
 
 class ActionSessionStart(Action):
-    """Start a session with a greeting that lists what the bot can do (stay paused while a handoff is open)."""
+    """Start a session silently, so a first message that asks something is answered at once (the greeting, with
+    what the bot can do, answers a greeting); stay paused while a handoff is open."""
 
     def name(self) -> str:
         return "action_session_start"
@@ -119,20 +119,21 @@ class ActionSessionStart(Action):
             silenced = False
         if silenced:
             events.append(ConversationPaused())
-        else:
-            dispatcher.utter_message(response="utter_capabilities")
         return [*events, ActionExecuted("action_listen")]
 
 
 class ActionGreet(Action):
-    """Answer a greeting, unless the session-start greeting was just sent for this very message."""
+    """Answer the first greeting of a session with what the bot can do, a later one briefly; a greeting that also
+    asks a question the index answers gets that answer instead."""
 
     def name(self) -> str:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        if user_turns(tracker) > 1 or not capabilities_sent(tracker):
-            dispatcher.utter_message(response="utter_greet")
+        answered = answer_from_index(dispatcher, tracker, only_confident=True)  # "안녕하세요, 심사 얼마나 걸려요?"
+        if answered is not None:
+            return answered
+        dispatcher.utter_message(response="utter_greet" if user_turns(tracker) > 1 else "utter_capabilities")
         return []
 
 

@@ -102,17 +102,6 @@ def user_turns(tracker: Tracker) -> int:
     return sum(event.get("event") == "user" for event in session_events(tracker))
 
 
-def capabilities_sent(tracker: Tracker) -> bool:
-    """True when the latest action_session_start sent its greeting (utter_capabilities; the bot event comes
-    right after the action, before `session_started`)."""
-    events = list(tracker.events)
-    start = max((i for i, event in enumerate(events)
-                 if event.get("event") == "action" and event.get("name") == "action_session_start"), default=None)
-    return start is not None and any(
-        event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_capabilities"
-        for event in events[start + 1:])
-
-
 def last_bot_buttons(tracker: Tracker) -> list[dict[str, str]]:
     """Buttons of the latest bot message."""
     for event in reversed(tracker.events):

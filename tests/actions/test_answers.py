@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.answers import ActionAnswerQuestion
-from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionOutOfScope
+from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionGreet, ActionOutOfScope
 from actions.programs import ActionAnswerProgramQuestion, ActionProgramDetail
 from tests.actions.builders import make_tracker, payloads, texts
 
@@ -52,6 +52,12 @@ async def test_another_agencys_business_names_that_agency(kb, dispatcher, domain
     said = texts(dispatcher)
     assert said.startswith("중소기업중앙회")
     assert not any(program.title in said for program in kb.programs.values())  # none of our programs offered
+
+
+async def test_a_greeting_with_a_question_gets_the_answer(kb, dispatcher, domain):
+    await ActionGreet().run(dispatcher, make_tracker("안녕하세요 작년에 떨어졌는데 다시 돼요?", "greet"), domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월")
+    assert "utter_capabilities" not in responses(dispatcher)
 
 
 async def test_ask_question_gives_the_guide_answer(kb, dispatcher, domain):

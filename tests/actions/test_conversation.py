@@ -91,15 +91,14 @@ async def test_unclear_message_naming_a_program_shows_the_program(kb, dispatcher
 
 
 SESSION_START = [{"event": "action", "name": "action_session_start"},
-                 {"event": "bot", "text": "안녕하세요, …", "metadata": {"utter_action": "utter_capabilities"}},
                  {"event": "session_started"}, {"event": "action", "name": "action_listen"}]
 
 
-async def test_first_greeting_is_answered_by_the_session_start_greeting_only(dispatcher, domain):
+async def test_the_first_greeting_is_answered_with_what_the_bot_can_do(dispatcher, domain):
     latest = user_event("안녕하세요", "greet")
     tracker = Tracker("user-1", {}, latest["parse_data"], [*SESSION_START, latest], False, None, {}, "action_listen")
     assert await ActionGreet().run(dispatcher, tracker, domain) == []
-    assert dispatcher.messages == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_capabilities"]
 
 
 async def test_later_greeting_is_answered(dispatcher, domain):
@@ -109,15 +108,12 @@ async def test_later_greeting_is_answered(dispatcher, domain):
     await ActionGreet().run(dispatcher, Tracker("user-1", {}, latest["parse_data"], events, False, None, {},
                                                 "action_listen"), domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
-    dispatcher.messages.clear()
-    await ActionGreet().run(dispatcher, make_tracker("안녕하세요", "greet"), domain)  # no session greeting sent
-    assert [m["response"] for m in dispatcher.messages] == ["utter_greet"]
 
 
-async def test_session_start_greets_with_capabilities(dispatcher, domain):
+async def test_session_start_is_silent_so_a_first_question_is_answered_at_once(dispatcher, domain):
     events = await ActionSessionStart().run(dispatcher, make_tracker(), domain)
     assert [event["event"] for event in events] == ["session_started", "action"]
-    assert dispatcher.messages[0]["response"] == "utter_capabilities"
+    assert dispatcher.messages == []
 
 
 async def test_session_start_stays_silent_while_a_counsellor_has_the_conversation(dispatcher, domain):
