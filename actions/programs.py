@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.answers import send_reply, verdict_for_named_program
 from actions.handover import distress_handoff
+from actions.korean import ordinal_position
 from actions.knowledge import get_kb
 from actions.profile import describe
 from actions.safety import distress_level
@@ -216,9 +217,13 @@ class ActionProgramDetail(Action):
 
 
 def focused_program(tracker: Tracker, kb: KnowledgeBase) -> str | None:
-    """The program a question is about: named now, in focus, or the first one recommended."""
+    """The program a question is about: named now, pointed at in the last list ("두 번째 거", "마지막 자금"), in
+    focus, or the first one recommended."""
     recommended = tracker.get_slot("recommended_programs") or []
-    for candidate in (latest_entity(tracker, "program", "program_id"), tracker.get_slot("program"),
+    position = ordinal_position(latest_text(tracker))
+    pointed = recommended[position] if position is not None and -len(recommended) <= position < len(recommended) \
+        else None
+    for candidate in (latest_entity(tracker, "program", "program_id"), pointed, tracker.get_slot("program"),
                       recommended[0] if recommended else None):
         if candidate and known_program(kb, candidate):
             return candidate

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from actions.programs import (
     ActionAnswerProgramQuestion,
     ActionEmergencyFastTrack,
@@ -225,3 +227,15 @@ async def test_an_answer_the_documents_leave_open_offers_the_counsellor(kb, disp
     await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
     assert "정확한 내용은 확인이 필요합니다" in texts(dispatcher)
     assert payloads(dispatcher)[0] == "/request_human"
+
+
+@pytest.mark.parametrize(("text", "expected"), [("두 번째 거 한도는요?", "startup-foundation-fund"),
+                                                ("마지막 자금은 서류가 뭐예요?", "innovation-growth-fund"),
+                                                ("첫번째 금리 알려줘", "youth-startup-fund")])
+async def test_an_ordinal_points_at_the_recommended_program(kb, dispatcher, domain, text, expected):
+    recommended = ["youth-startup-fund", "startup-foundation-fund", "innovation-growth-fund"]
+    intent = "ask_documents" if "서류" in text else "ask_terms"
+    tracker = make_tracker(text, intent, slots={"recommended_programs": recommended, "program": None})
+    events = await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert {"event": "slot", "timestamp": None, "name": "program", "value": expected} in events
+    assert kb.get(expected).title in texts(dispatcher)
