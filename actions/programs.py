@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.answers import send_reply, verdict_for_named_program
 from actions.handover import distress_handoff
-from actions.korean import ordinal_position
 from actions.knowledge import get_kb
+from actions.korean import ordinal_position
 from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query

@@ -10,7 +10,6 @@ from typing import Any
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
 from knowledge_base.api import KnowledgeBase, Passage
-from knowledge_base.documents import QUESTION_SECTION
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Source
 
@@ -20,8 +19,9 @@ APPLICATION_CATEGORY = "신청안내"  # documents about policy funds in general
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
 GUIDE_MIN_COSINE = 0.875
 PROGRAM_MIN_COSINE = 0.88
-SURE_MARGIN = 0.06  # this far above the threshold, meaning alone is enough
+SURE_MARGIN = 0.05  # this far above the threshold, meaning alone is enough
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
+MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
@@ -81,7 +81,7 @@ def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
     return Reply(kind="guide", answer=guide.answer, title=guide.title, document_id=guide.guide_id,
                  sources=list(guide.sources), detail=guide.detail, unknown=guide.unknown, related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
-                 confidence=passage.cosine)
+                 confidence=passage.phrasing_cosine)
 
 
 def program_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
@@ -108,9 +108,17 @@ def topic_of(text: str) -> str | None:
     return next((topic for pattern, topic in TOPIC_WORDS if re.search(pattern, text)), None)
 
 
-def confident(passage: Passage, threshold: float) -> bool:
-    """Close in meaning (cosine) and sharing content words (BM25), or very close in meaning alone."""
-    return passage.cosine >= threshold + SURE_MARGIN or (passage.cosine >= threshold and passage.lexical >= MIN_BM25)
+def closeness(passage: Passage, guides: dict[str, Any]) -> float:
+    """How close a passage is to the question: for a guide, its closest owner phrasing (its long detail text
+    shares words with too many questions); for a program, its closest chunk."""
+    return passage.phrasing_cosine if passage.document_id in guides else passage.cosine
+
+
+def confident(passage: Passage, threshold: float, close: float) -> bool:
+    """Very close in meaning; or close in meaning, sharing content words (BM25) and covering enough of what the
+    question is about (its rarer words)."""
+    return close >= threshold + SURE_MARGIN or (
+        close >= threshold and passage.lexical >= MIN_BM25 and passage.coverage >= MIN_COVERAGE)
 
 
 def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
@@ -140,18 +148,18 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
         return not_known(text)
     guides = [p for p in passages if p.document_id in kb.guides]
     programs = [p for p in passages if p.document_id in kb.programs]
-    best_guide = max(guides, key=lambda p: p.cosine, default=None)
+    best_guide = max(guides, key=lambda p: p.phrasing_cosine, default=None)
+    guide_close = best_guide.phrasing_cosine if best_guide else 0.0
+    guide_sure = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
     named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
-    if named is not None and not (best_guide and confident(best_guide, GUIDE_MIN_COSINE)
-                                  and best_guide.cosine >= named.cosine + NAMED_GUIDE_MARGIN):
+    if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
         program = kb.get(program_id)
         return Reply(kind="program", answer=program.summary, title=program.title, document_id=program_id,
                      sources=program_sources(kb, program_id), confidence=named.cosine)
-    if best_guide and confident(best_guide, GUIDE_MIN_COSINE) and (
-            best_program is None or best_guide.cosine >= best_program.cosine - GUIDE_PREFERENCE):
+    if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide)
-    if best_program and confident(best_program, PROGRAM_MIN_COSINE) and best_program.section != QUESTION_SECTION:
+    if best_program and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
         return program_reply(kb, best_program)
     return not_known(text, max(p.cosine for p in passages))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, Program, load_programs
+from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, QUESTION_SECTION, Program, load_programs
 from knowledge_base.eligibility import Decision, check
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
@@ -29,6 +29,7 @@ TOPICS = {
     "application": "신청방법", "contact": "문의",
 }
 GUIDE_CATEGORY = "신청안내"
+GUIDE_TOPIC_SECTIONS = ("요약", QUESTION_SECTION, "답변")  # what a guide is about (not its detail text)
 # A document whose facts are this many years older than the newest document in the corpus is out of date:
 # recommend() ranks it after every current program and every hit of it says so.
 STALE_YEARS = 5
@@ -81,6 +82,8 @@ class Passage:
     lexical: float
     section: str
     text: str
+    phrasing_cosine: float = 0.0  # guides: the cosine of the closest owner phrasing (0 when none is near)
+    coverage: float = 0.0  # share of the query's term weight that the document contains (see BM25.coverage)
 
 
 @lru_cache(maxsize=4)
@@ -117,6 +120,7 @@ class KnowledgeBase:
         self.index = index
         self.embedder = embedder
         self.query_vector = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
+        self._terms: dict[str, set[str]] = {}
 
     def _embed_query(self, query: str) -> np.ndarray:
         vector = self.embedder.embed_query(query)
@@ -184,18 +188,33 @@ class KnowledgeBase:
     def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
         """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
         closest: dict[str, tuple[int, float]] = {}
+        phrasing: dict[str, float] = {}
         for row, cosine in self.index.dense_top(self.query_vector(query), depth):
-            closest.setdefault(self.index.chunks[row].program_id, (row, cosine))
+            chunk = self.index.chunks[row]
+            closest.setdefault(chunk.program_id, (row, cosine))
+            if chunk.section == QUESTION_SECTION:
+                phrasing.setdefault(chunk.program_id, cosine)
         lexical: dict[str, float] = {}
-        for row, bm25 in self.index.lexical_top(tokenize(query), depth):
+        tokens = tokenize(query)
+        for row, bm25 in self.index.lexical_top(tokens, depth):
             lexical.setdefault(self.index.chunks[row].program_id, bm25)
         found = []
         for pid, score in self.rank(query, depth=depth, guides=True):
             row, cosine = closest.get(pid, (-1, 0.0))
             chunk = self.index.chunks[row] if row >= 0 else None
             found.append(Passage(pid, score, cosine, lexical.get(pid, 0.0), chunk.section if chunk else "",
-                                 chunk.text if chunk else ""))
+                                 chunk.text if chunk else "", phrasing.get(pid, 0.0),
+                                 self.index.bm25.coverage(tokens, self.terms(pid))))
         return found
+
+    def terms(self, document_id: str) -> set[str]:
+        """The lexical terms of a document: every chunk of a program; a guide's title, phrasings and answer (its
+        detail text mentions too many things to say what the guide is about)."""
+        if not self._terms:
+            for chunk, tokens in zip(self.index.chunks, self.index.tokens, strict=True):
+                if chunk.program_id not in self.guides or chunk.section in GUIDE_TOPIC_SECTIONS:
+                    self._terms.setdefault(chunk.program_id, set()).update(tokens)
+        return self._terms.get(document_id, set())
 
     def is_stale(self, program: Program) -> bool:
         """True when only old facts are known: marked 과거자료/종료, or as_of STALE_YEARS behind the newest."""

@@ -56,6 +56,7 @@ class BM25:
         norm = k1 * (1.0 - b + b * lengths[rows_a] / max(avg, 1e-9))
         weights = idf[cols_a] * tf * (k1 + 1.0) / (tf + norm)
         self.vocab = vocab
+        self.idf = idf
         self.size = len(documents)
         self.matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(len(documents), len(vocab)))
 
@@ -75,3 +76,11 @@ class BM25:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best])]
         return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
+
+    def coverage(self, query_tokens: Sequence[str], document_terms: set[str]) -> float:
+        """Share of the query's term weight (idf) found among `document_terms`; a term the corpus never uses
+        weighs as much as the rarest term, so a question about something else covers little."""
+        rarest = float(self.idf.max()) if self.size else 1.0
+        weights = {t: float(self.idf[self.vocab[t]]) if t in self.vocab else rarest for t in set(query_tokens)}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in document_terms) / total if total else 0.0

@@ -56,7 +56,7 @@ class FakeKnowledgeBase:
     def passages(self, query: str) -> list[Passage]:
         """The guide, close, for a question about applying again after a rejection; programs, not close, else."""
         if "떨어졌는데" in query:
-            return [Passage(REAPPLY.guide_id, 1.0, 0.95, 12.0, "질문", REAPPLY.questions[0])]
+            return [Passage(REAPPLY.guide_id, 1.0, 0.95, 12.0, "질문", REAPPLY.questions[0], 0.95, 1.0)]
         return [Passage(program.program_id, 0.5, 0.5, 0.0, "개요", program.summary) for program in self._ranked(query)]
 
     def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:

@@ -52,7 +52,7 @@ def test_another_agencys_business_names_that_agency(rasa_server: str, question: 
 
 
 def test_a_question_nobody_documented_is_plainly_not_known_with_the_counsellor(rasa_server: str) -> None:
-    replies = Chat(rasa_server).say("정책자금 심사 발표 자료는 몇 장으로 만들어야 하나요?")
+    replies = Chat(rasa_server).say("정책자금 담당자한테 명절 선물 드려도 되나요?")
     assert replies[0]["text"] == NOT_KNOWN
     assert "/request_human" in button_payloads(replies)
 
