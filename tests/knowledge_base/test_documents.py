@@ -63,7 +63,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
     ("as_of: 2026\n", "", "missing field 'as_of'"),
     ("as_of: 2026", "as_of: 최근", "as_of must be a year"),
     ("as_of: 2026\n", "as_of: 2026\nstatus: 중단\n", "status '중단' is not one of"),
-    ("rate: \"2023~2024년 보도와 2026년 공고 전사본 모두 연 2.5% 고정금리입니다.\"",
+    ("rate: \"2023~2024년 보도와 2026년 공고 모두 연 2.5% 고정금리입니다.\"",
      "rate: \"연 2.5% 고정금리입니다.\"", "key_terms.rate does not say which year"),
     ("## 제출서류", "## 기타", "section '## 제출서류' missing"),
     ("id: youth-startup-fund", "id: youth-fund", "differs from the file name"),

@@ -112,3 +112,15 @@ def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs
 def test_facts_that_do_not_decide_give_cannot_tell_with_what_is_missing(kb: KnowledgeBase) -> None:
     verdict = eligibility_verdict(kb, "youth-startup-fund", {"industry": "제조업"})
     assert verdict.eligible is None and "rep_age" in verdict.missing
+
+
+RESEARCH_WORDS = ("전사본", "검증", "블로그", "GAP", "사본", "[code]", "[news]", "ENGINE", "BIZNAVI")
+
+
+def test_what_owners_read_has_no_research_words(kb: KnowledgeBase) -> None:
+    shown = [text for program in kb.programs.values()
+             for text in (program.summary, *program.key_terms.values(), *program.sections.values())]
+    shown += [text for guide in kb.guides.values()
+              for text in (guide.title, guide.answer, guide.detail, guide.unknown,
+                           *(source.publisher for source in guide.sources))]
+    assert [text[:80] for text in shown if any(word in text for word in RESEARCH_WORDS)] == []

@@ -47,6 +47,7 @@ def found(text: str) -> list[tuple[str, str, object]]:
     ("수출 예정이에요", [("export_status", "수출", "수출예정")]),
     ("내수 기업입니다", [("export_status", "내수", "내수")]),
     ("30대 대표예요", [("rep_age", "30대", 30)]),
+    ("대표가 만 41세면", [("rep_age", "만 41세면", 41)]),
     ("직원 다섯 명 있어요", [("employee_count", "다섯 명", 5)]),
     ("매출이 절반으로 줄었어", [("revenue_change", "절반", -50.0)]),
 ])
