@@ -63,8 +63,8 @@ NUMBER_WITH_PUNCT: list[dict[str, Any]] = [
 
 PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "money": [[*NUMBER_WITH_PUNCT, {"ORTH": "원", "OP": "?"}], [*NUMBER, {"ORTH": "원", "OP": "?"}]],
-    "rep_age": [
-        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살", "세요", "세면"]}}],  # 세면: "41세면" is one morpheme
+    "rep_age": [  # 세면: Mecab keeps "41세면" ("if 41 years old") as one morpheme
+        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살", "세요", "세면"]}}],
         [{"TAG": "SN", "ORTH": {"IN": ["20", "30", "40", "50", "60", "70"]}}, {"ORTH": "대"},
          {"ORTH": {"IN": list(normalizers.DECADE_OFFSETS)}, "OP": "?"}],
     ],
