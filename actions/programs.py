@@ -86,23 +86,19 @@ def not_known(subject: str) -> dict[str, Any]:
 
 
 def recommendation_messages(kb: KnowledgeBase, company: dict[str, Any], query: str) -> tuple[list[dict], list[str]]:
-    """Top 3 programs for a profile with why each fits, one close program left out, and the rating buttons."""
+    """Top 3 programs for a profile in one phone-sized message: why each fits, its key number with year, one close
+    program left out and why, named sources; details, counsellor and rating buttons."""
     hits = kb.recommend(company, query, top_k=3)
     if not hits:
         return [render.message(f"말씀하신 조건({describe(company)})에 맞는 지원사업을 자료에서 찾지 못했습니다. "
                                f"상담원이 직접 확인해 드릴 수 있어요.\n전화 문의: {render.CALL_CENTRE}",
                                [render.HANDOFF_BUTTON, {"title": "조건 다시 입력", "payload": "/restart"}])], []
-    messages = [render.message(f"말씀하신 조건({describe(company)})에 맞는 지원사업 {len(hits)}개를 골랐어요.")]
-    messages += [render.message(render.hit_text(rank, hit), render.program_buttons(hit.program_id))
-                 for rank, hit in enumerate(hits, start=1)]
     chosen = {hit.program_id for hit in hits}
     close = next((hit for hit in kb.search(query or describe(company), top_k=CLOSE_DEPTH, profile=company)
                   if hit.eligible is False and hit.program_id not in chosen), None)
-    closing = "최종 지원 여부는 신청 후 심사로 결정됩니다. 추천이 도움이 되셨나요?"
-    if close:
-        closing = f"{render.excluded_text(close)}\n{closing}"
-    messages.append(render.message(closing, [*render.RATING_BUTTONS, render.HANDOFF_BUTTON]))
-    return messages, [hit.program_id for hit in hits]
+    intro = f"말씀하신 조건({describe(company)})에 맞는 지원사업 {len(hits)}개예요."
+    text = render.recommendation_text(intro, hits, close)
+    return [render.message(text, render.recommendation_buttons(hits))], [hit.program_id for hit in hits]
 
 
 def search_messages(hits: list[Hit], intro: str) -> list[dict[str, Any]]:

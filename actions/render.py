@@ -8,6 +8,7 @@ from typing import Any
 
 from actions.profile import SLOT_LABELS
 from knowledge_base import Hit, Program
+from knowledge_base.agencies import publisher_of
 from knowledge_base.answering import Reply, Verdict
 from knowledge_base.guide_documents import Guide, Source
 
@@ -26,6 +27,7 @@ RATING_BUTTONS = [
     {"title": "👎 아쉬워요", "payload": '/rate_answer{"rating":"down"}'},
 ]
 SECTION_LIMIT = 400
+KEY_NUMBER_LIMIT = 70
 Button = dict[str, str]
 
 
@@ -81,6 +83,46 @@ def hit_text(rank: int, hit: Hit) -> str:
     lines += [f"ℹ {note}" for note in getattr(hit, "notes", [])]
     lines.append(source_line(hit.source_urls, hit.as_of))
     return "\n".join(lines)
+
+
+def fit_line(rank: int, hit: Hit) -> str:
+    """One program of a recommendation in two short lines: name and why it fits, then its key number with year."""
+    met = [reason for reason in hit.reasons if not reason.endswith("미충족")]
+    why = met[0] if met else ("조건 확인 필요: " + ", ".join(SLOT_LABELS.get(key, key) for key in hit.missing[:2])
+                              if hit.missing else "말씀하신 내용과 관련이 높아요")
+    lines = [f"{rank}. {hit.title} — {why}"]
+    term = hit.key_terms.get("limit")
+    if term:
+        label = TERM_LABELS["limit"] if hit.category in FUND_CATEGORIES else OTHER_TERM_LABELS["limit"]
+        lines.append(f"   {label}: {shorten(with_year(first_sentence(term), hit.as_of), KEY_NUMBER_LIMIT)}")
+    if getattr(hit, "notes", None):
+        lines[-1] += " (현재 운영 여부 확인 필요)"
+    return "\n".join(lines)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text."""
+    return re.split(r"(?<=[.?!])\s+", text.strip(), maxsplit=1)[0]
+
+
+def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None) -> str:
+    """A recommendation that fits a phone screen: one short entry per program, the program left out and why,
+    the named sources with year (links behind each program's details button)."""
+    lines = [intro, *(fit_line(rank, hit) for rank, hit in enumerate(hits, start=1))]
+    if excluded:
+        lines.append(excluded_text(excluded))
+    sources = [Source(publisher_of(hit.source_urls[0]), hit.as_of, hit.source_urls[0]) for hit in hits
+               if hit.source_urls]
+    lines.append(source_names(sources))
+    lines.append("최종 지원 여부는 심사로 정해져요. 추천이 도움이 되셨나요?")
+    return "\n".join(line for line in lines if line)
+
+
+def recommendation_buttons(hits: list[Hit]) -> list[Button]:
+    """'N번 자세히' for each program, the counsellor and the rating buttons."""
+    details = [{"title": f"{rank}번 자세히", "payload": payload("ask_program_detail", program_id=hit.program_id)}
+               for rank, hit in enumerate(hits, start=1)]
+    return [*details, HANDOFF_BUTTON, *RATING_BUTTONS]
 
 
 def excluded_text(hit: Hit) -> str:

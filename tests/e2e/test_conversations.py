@@ -76,7 +76,8 @@ def test_three_explained_recommendations_within_five_turns(rasa_server: str):
         replies = chat.say(answers[asked])
     text = joined(replies)
     assert chat.turns <= 5 and "1. " in text and "2. " in text and "3. " in text, text
-    assert text.count("출처: http") >= 3 and text.count("✔") >= 3
+    card = next(reply["text"] for reply in replies if "1. " in (reply.get("text") or ""))
+    assert len(card) <= 600 and "출처: " in card and "http" not in card and YEAR.search(card), card
     assert any(p.startswith("/ask_program_detail") for p in button_payloads(replies))
     assert '/rate_answer{"rating":"up"}' in button_payloads(replies)
 
