@@ -16,13 +16,19 @@ from bot.production import SharedServices, local_services, production_stack, sup
 from bot.rasa_api import api_token
 from bot.training import train, write_guide_questions
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    """The first stop signal stops everything; later ones (a group kill, make forwarding the same signal, a second
+    Ctrl-C) are ignored, so they cannot interrupt the stop routine and leave servers running."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
 def _stop_on_signals() -> None:
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, _raise_keyboard_interrupt)
 
 

@@ -19,6 +19,9 @@ from bot.rasa_api import api_token, api_url
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
 
+LOOPBACK = "127.0.0.1"
+
+
 @dataclass
 class ServerProcess:
     """A child server process started from `command`, its health URL and its log file."""
@@ -80,10 +83,12 @@ class ServerProcess:
 def start_action_server(
     port: int, env: dict[str, str] | None = None, log_dir: Path = VAR_DIR / "logs", name: str = "action_server"
 ) -> ServerProcess:
-    """Start the rasa-sdk action server serving the `actions` package."""
+    """Start the rasa-sdk action server serving the `actions` package, on loopback unless ACTION_HOST says
+    otherwise (rasa-sdk binds to SANIC_HOST, by default every interface)."""
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    return ServerProcess("action server", url, f"{url}/health", command, env or {}, log_dir / f"{name}.log")
+    env = {"SANIC_HOST": os.environ.get("ACTION_HOST", LOOPBACK), **(env or {})}
+    return ServerProcess("action server", url, f"{url}/health", command, env, log_dir / f"{name}.log")
 
 
 def start_rasa_server(
