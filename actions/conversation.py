@@ -151,7 +151,8 @@ class ActionRestart(Action):
 
 
 class ActionHandleYesNo(Action):
-    """네/아니요: answers the latest offer (counsellor, rating); otherwise a short acknowledgement."""
+    """네/아니요: answers the latest offer (counsellor, rating); inside the intake form, says the open question is
+    skipped (the form then asks the next one); otherwise a short acknowledgement."""
 
     def name(self) -> str:
         return "action_handle_yes_no"
@@ -165,6 +166,8 @@ class ActionHandleYesNo(Action):
             dispatcher.utter_message(response="utter_anything_else")
         elif render.RATING_BUTTONS[0]["payload"] in payloads:
             dispatcher.utter_message(response="utter_rating_up" if yes else "utter_rating_down")
+        elif tracker.active_loop.get("name") and tracker.get_slot("requested_slot"):
+            dispatcher.utter_message(response="utter_skip_question")  # the form skips that question (no loop)
         else:
             dispatcher.utter_message(response="utter_anything_else")
         return []

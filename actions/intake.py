@@ -31,14 +31,15 @@ def youth_in_play(tracker: Tracker) -> bool:
 
 
 def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
-    """The requested slot from a reply without an entity: '모르겠어요' → unknown, '5명' → 5, '네' → 수출중.
+    """The requested slot from a reply without an entity: '모르겠어요' → unknown, '5명' → 5, '네' → 수출중 (to the
+    export question; to an open question '네' skips it, so the form never repeats itself).
 
     A short reply with a number answers a number question whatever intent the NLU gave it ('3년이요')."""
     if tracker.get_slot("requested_slot") != slot or latest_entity(tracker, slot) is not None:
         return {}
     intent = latest_intent(tracker)
-    if intent == "dont_know":
-        return {slot: UNKNOWN}
+    if intent == "dont_know" or (intent == "affirm" and slot not in YES_NO_SLOTS):
+        return {slot: UNKNOWN}  # '네' to an open question is no answer: skip it rather than ask it again
     if any(entity.get("entity") in PROFILE_SLOTS for entity in tracker.latest_message.get("entities") or []):
         return {}
     text = latest_text(tracker)

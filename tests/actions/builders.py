@@ -19,13 +19,14 @@ def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = N
 def make_tracker(text: str = "", intent: str = "inform", entities: dict[str, Any] | None = None,
                  slots: dict[str, Any] | None = None, history: list[dict[str, Any]] | None = None,
                  after: list[dict[str, Any]] | None = None, ranking: list[dict[str, Any]] | None = None,
-                 sender_id: str = "user-1") -> Tracker:
+                 sender_id: str = "user-1", active_loop: str | None = None) -> Tracker:
     """A tracker whose latest user message is `text`/`intent`/`entities`, after `history`, followed by `after`."""
     entity_list = [{"entity": name, "value": value} for name, value in (entities or {}).items()]
     latest = user_event(text, intent, entity_list, ranking)
     events = [{"event": "action", "name": "action_session_start"}, {"event": "session_started"},
               *(history or []), latest, *(after or [])]
-    return Tracker(sender_id, dict(slots or {}), latest["parse_data"], events, False, None, {}, "action_listen")
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker(sender_id, dict(slots or {}), latest["parse_data"], events, False, None, loop, "action_listen")
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:

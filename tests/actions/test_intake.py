@@ -1,5 +1,6 @@
 """The intake form validation action: which slots, skips, short answers, validation and corrections."""
 
+from actions.conversation import ActionHandleYesNo
 from actions.intake import ValidateCompanyProfileForm, extract_answer
 from actions.profile import UNKNOWN
 from tests.actions.builders import make_tracker, texts
@@ -90,3 +91,11 @@ async def test_a_company_in_crisis_is_asked_only_what_decides_the_emergency_prog
     disaster = make_tracker(slots={"crisis_type": "호우"})
     assert await FORM.required_slots(DOMAIN_SLOTS, dispatcher, hardship, domain) == ["revenue_change"]
     assert await FORM.required_slots(DOMAIN_SLOTS, dispatcher, disaster, domain) == []
+
+
+async def test_yes_to_an_open_question_skips_it_instead_of_asking_again(dispatcher, domain):
+    tracker = make_tracker("네", "affirm", slots={"requested_slot": "business_age"},
+                           active_loop="company_profile_form")
+    assert extract_answer("business_age", tracker) == {"business_age": "unknown"}
+    await ActionHandleYesNo().run(dispatcher, tracker, domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_skip_question"]

@@ -72,3 +72,13 @@ def test_a_first_question_is_answered_without_the_greeting(rasa_server: str) -> 
     replies = Chat(rasa_server).say("심사 결과는 언제 나와요?")
     assert "이런 일을 도와드려요" not in joined(replies)
     assert len(replies[0]["text"]) <= PHONE_SCREEN
+
+
+def test_yes_inside_the_intake_never_repeats_the_same_question(rasa_server: str) -> None:
+    chat = Chat(rasa_server)
+    asked = joined(chat.say("맞춤 지원사업 추천해 주세요")).splitlines()[-1]
+    for _ in range(2):
+        replies = chat.say("네")
+        question = joined(replies).splitlines()[-1]
+        assert question != asked, joined(replies)
+        asked = question
