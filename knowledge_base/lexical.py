@@ -77,10 +77,14 @@ class BM25:
         best = best[np.argsort(-scores[best])]
         return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
 
-    def coverage(self, query_tokens: Sequence[str], document_terms: set[str]) -> float:
-        """Share of the query's term weight (idf) found among `document_terms`; a term the corpus never uses
-        weighs as much as the rarest term, so a question about something else covers little."""
+    def term_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
+        """The idf of each distinct query term; a term the corpus never uses weighs as much as the rarest term, so a
+        question about something else is covered little by any document."""
         rarest = float(self.idf.max()) if self.size else 1.0
-        weights = {t: float(self.idf[self.vocab[t]]) if t in self.vocab else rarest for t in set(query_tokens)}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in document_terms) / total if total else 0.0
+        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else rarest for t in set(query_tokens)}
+
+
+def coverage(weights: dict[str, float], document_terms: set[str]) -> float:
+    """Share of the query's term weight (see BM25.term_weights) found among a document's terms."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in document_terms) / total if total else 0.0
