@@ -9,7 +9,7 @@ from typing import Any
 from actions.profile import SLOT_LABELS
 from knowledge_base import Hit, Program
 from knowledge_base.agencies import publisher_of
-from knowledge_base.answering import Reply, Verdict
+from knowledge_base.answering import Reply, Verdict, first_sentences
 from knowledge_base.guide_documents import Guide, Source
 
 YEAR = re.compile(r"(19|20)\d{2}")
@@ -94,15 +94,10 @@ def fit_line(rank: int, hit: Hit) -> str:
     term = hit.key_terms.get("limit")
     if term:
         label = TERM_LABELS["limit"] if hit.category in FUND_CATEGORIES else OTHER_TERM_LABELS["limit"]
-        lines.append(f"   {label}: {shorten(with_year(first_sentence(term), hit.as_of), KEY_NUMBER_LIMIT)}")
+        lines.append(f"   {label}: {shorten(with_year(first_sentences(term, 1), hit.as_of), KEY_NUMBER_LIMIT)}")
     if getattr(hit, "notes", None):
         lines[-1] += " (현재 운영 여부 확인 필요)"
     return "\n".join(lines)
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a text."""
-    return re.split(r"(?<=[.?!])\s+", text.strip(), maxsplit=1)[0]
 
 
 def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None) -> str:
