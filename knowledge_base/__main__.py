@@ -96,6 +96,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_answer(args: argparse.Namespace) -> int:
+    """What the bot would answer to each question (retrieval-first answering, no Rasa)."""
+    from knowledge_base.answering import answer_question
+
+    kb = KnowledgeBase.load()
+    questions = [args.question] if args.question else [line.strip() for line in sys.stdin if line.strip()]
+    for question in questions:
+        reply = answer_question(kb, question)
+        row = {"question": question, "kind": reply.kind, "document_id": reply.document_id,
+               "confidence": round(reply.confidence, 3), "answer": reply.answer}
+        print(json.dumps(row, ensure_ascii=False) if args.json else
+              f"{question}\n  → {reply.kind} {reply.document_id} ({reply.confidence:.3f}) {reply.answer[:160]}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge_base", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("--guides", action="store_true", help="also return guides (general-question answers)")
     search.add_argument("--embedder")
     search.set_defaults(func=cmd_search)
+    answer = sub.add_parser("answer", help="what the bot answers to a question; without one, one per stdin line")
+    answer.add_argument("question", nargs="?")
+    answer.add_argument("--json", action="store_true", help="print one JSON line per question")
+    answer.set_defaults(func=cmd_answer)
     validate = sub.add_parser("validate", help="check every program document")
     validate.add_argument("--programs", help="folder of documents (default knowledge_base/programs)")
     validate.set_defaults(func=cmd_validate)
