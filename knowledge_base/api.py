@@ -34,6 +34,7 @@ TOPICS = {
     "limit": "한도", "rate": "금리", "period": "기간", "eligibility": "지원대상", "documents": "제출서류",
     "application": "신청방법", "contact": "문의",
 }
+GUIDE_COVERAGE_WEIGHT = 0.1  # picked on the tune split: the rarer words a guide shares break near-ties of meaning
 GUIDE_TOPIC_SECTIONS = ("요약", QUESTION_SECTION, "답변")  # what a guide is about (not its detail text)
 # A document whose facts are this many years older than the newest document in the corpus is out of date:
 # recommend() ranks it after every current program and every hit of it says so.
@@ -126,6 +127,8 @@ class KnowledgeBase:
         self.embedder = embedder
         self.query_vector = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
         self._terms: dict[str, set[str]] = {}
+        self._phrasing_rows: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
+        self._guide_chunks: dict[str, np.ndarray] = {}
 
     def _embed_query(self, query: str) -> np.ndarray:
         vector = self.embedder.embed_query(query)
@@ -221,6 +224,42 @@ class KnowledgeBase:
                                  chunk.text if chunk else "", phrasing.get(pid, 0.0),
                                  coverage(weights, self.terms(pid))))
         return found
+
+    def guide_matches(self, query: str, top: int = CANDIDATES) -> list[Passage]:
+        """Every guide scored for the query by its closest owner phrasing (exhaustive, so a guide the fused top
+        chunks missed still competes) plus GUIDE_COVERAGE_WEIGHT x the share of the question's rarer words it
+        holds; the best `top` as passages (score = that sum)."""
+        if not self.guides:
+            return []
+        rows, owners = self._guide_rows()
+        cosines = self.index.vectors[rows] @ self.query_vector(query)
+        tokens = tokenize(query)
+        bm25 = self.index.bm25.scores(tokens)
+        weights = self.index.bm25.term_weights(tokens)
+        found = []
+        for guide_id, members in owners.items():
+            best = members[int(np.argmax(cosines[members]))]
+            share = coverage(weights, self.terms(guide_id))
+            found.append(Passage(guide_id, float(cosines[best]) + GUIDE_COVERAGE_WEIGHT * share, float(cosines[best]),
+                                 float(bm25[self._guide_chunks[guide_id]].max()), QUESTION_SECTION,
+                                 self.index.chunks[rows[best]].text, float(cosines[best]), share))
+        return sorted(found, key=lambda p: -p.score)[:top]
+
+    def _guide_rows(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Index rows of the guides' owner phrasings, and per guide the positions of its phrasings among them."""
+        if self._phrasing_rows is None:
+            rows = [row for row, chunk in enumerate(self.index.chunks)
+                    if chunk.program_id in self.guides and chunk.section == QUESTION_SECTION]
+            owners: dict[str, list[int]] = {}
+            for position, row in enumerate(rows):
+                owners.setdefault(self.index.chunks[row].program_id, []).append(position)
+            chunks: dict[str, list[int]] = {}
+            for row, chunk in enumerate(self.index.chunks):
+                if chunk.program_id in self.guides:
+                    chunks.setdefault(chunk.program_id, []).append(row)
+            self._guide_chunks = {gid: np.asarray(found) for gid, found in chunks.items()}
+            self._phrasing_rows = (np.asarray(rows), {gid: np.asarray(found) for gid, found in owners.items()})
+        return self._phrasing_rows
 
     def terms(self, document_id: str) -> set[str]:
         """The lexical terms of a document: every chunk of a program; a guide's title, phrasings and answer (its
