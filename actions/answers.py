@@ -19,6 +19,7 @@ from knowledge_base.answering import Reply, answer_question, eligibility_verdict
 from knowledge_base.questions import is_question, mentions_domain
 
 NOT_KNOWN_RESPONSE = "utter_not_known"
+OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 
 
 def asks_something(text: str) -> bool:
@@ -31,10 +32,13 @@ def titles(kb: KnowledgeBase) -> dict[str, str]:
     return {doc_id: document.title for doc_id, document in kb.documents.items()}
 
 
-def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply) -> list[EventType]:
-    """Send an answer (guide, program passage or other agency), or the plain 'not known' with the counsellor."""
+def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply,
+               text: str | None = None) -> list[EventType]:
+    """Send an answer (guide, program passage or other agency); else the plain 'not known' with the counsellor, or,
+    when the question carries none of this bot's words (investing, insurance …), that it is outside what we do."""
     if not reply.answered:
-        dispatcher.utter_message(response=NOT_KNOWN_RESPONSE)
+        outside = text is not None and not mentions_domain(text)
+        dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE if outside else NOT_KNOWN_RESPONSE)
         return []
     dispatcher.utter_message(**render.message(render.reply_text(reply), render.reply_buttons(reply, titles(kb))))
     return [SlotSet("program", reply.document_id)] if reply.document_id in kb.programs else []
@@ -51,7 +55,7 @@ def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker,
     reply = answer_question(kb, text)
     if only_confident and not reply.answered:
         return None
-    return send_reply(dispatcher, kb, reply)
+    return send_reply(dispatcher, kb, reply, text)
 
 
 def verdict_for_named_program(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -87,4 +91,5 @@ class ActionAnswerQuestion(Action):
         if verdict is not None:
             return verdict
         kb = get_kb()
-        return send_reply(dispatcher, kb, answer_question(kb, latest_text(tracker)))
+        text = latest_text(tracker)
+        return send_reply(dispatcher, kb, answer_question(kb, text), text)

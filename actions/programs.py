@@ -267,7 +267,8 @@ class ActionAnswerProgramQuestion(Action):
         if program_id is None:
             hint = TOPIC_QUERY_HINTS.get(topics[0], "") if len(topics) == 1 else ""
             if not hint:  # no program and no single general aspect: the closest passage, or plainly not known
-                return send_reply(dispatcher, kb, answer_question(kb, latest_text(tracker)))
+                text = latest_text(tracker)
+                return send_reply(dispatcher, kb, answer_question(kb, text), text)
             hits = kb.search(f"{hint} {latest_text(tracker)}".strip(), top_k=1)
             if not hits:
                 dispatcher.utter_message(**not_known("문의하신 내용"))

@@ -59,6 +59,12 @@ class FakeKnowledgeBase:
             return [Passage(REAPPLY.guide_id, 1.0, 0.95, 12.0, "질문", REAPPLY.questions[0], 0.95, 1.0)]
         return [Passage(program.program_id, 0.5, 0.5, 0.0, "개요", program.summary) for program in self._ranked(query)]
 
+    def guide_matches(self, query: str, top: int = 5) -> list[Passage]:
+        """The guide: close for a question about applying again after a rejection, far otherwise."""
+        close = 0.95 if "떨어졌는데" in query else 0.3
+        return [Passage(REAPPLY.guide_id, close, close, 12.0 if close > 0.5 else 0.0, "질문", REAPPLY.questions[0],
+                        close, 1.0 if close > 0.5 else 0.0)][:top]
+
     def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:
         hit = Hit(program.program_id, program.title, 0.5, program.source_urls, program.as_of, program.category,
                   program.summary, dict(program.key_terms))

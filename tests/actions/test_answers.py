@@ -32,6 +32,12 @@ async def test_a_domain_question_the_index_cannot_answer_is_plainly_not_known(kb
     assert responses(dispatcher) == ["utter_not_known"]
 
 
+async def test_a_question_outside_the_domain_says_so_instead_of_sending_to_the_call_centre(kb, dispatcher, domain):
+    tracker = make_tracker("코스피가 뭔지도 모르는데 투자는 어떻게 시작하면 될까요?", "ask_question")
+    await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_out_of_scope"]
+
+
 async def test_a_question_in_the_fallback_is_answered_instead_of_asking_to_rephrase(kb, dispatcher, domain):
     tracker = make_tracker("작년에 떨어졌는데 또 돼요?", "nlu_fallback")
     await ActionDefaultFallback().run(dispatcher, tracker, domain)
