@@ -100,8 +100,16 @@ def is_more(extra: dict[str, Any]) -> bool:
     return extra.get(MORE_KEY) is True
 
 
-def _link_label(url: str) -> str:
-    host = urlsplit(url).hostname or "링크"
+def _host(url: str) -> str | None:
+    """The host of an http(s) URL, or None when it has none (then it is no link)."""
+    try:
+        parts = urlsplit(url)
+        return parts.hostname if parts.scheme in {"http", "https"} else None
+    except ValueError:
+        return None
+
+
+def _link_label(host: str) -> str:
     for prefix in ("www.", "mobile.", "m."):
         host = host.removeprefix(prefix)
     return cut(host, MAX_BUTTON_LABEL)
@@ -118,13 +126,18 @@ class Turn:
 
     def add_text(self, text: str) -> None:
         def markdown(match: re.Match[str]) -> str:
-            self.links.setdefault(match.group(2), cut(match.group(1).strip(), MAX_BUTTON_LABEL))
-            return match.group(1)
+            label = match.group(1).strip()
+            if label and _host(match.group(2)):
+                self.links.setdefault(match.group(2), cut(label, MAX_BUTTON_LABEL))
+                return match.group(1)
+            return match.group(0)
 
         text = _MARKDOWN_LINK.sub(markdown, text).strip()
         for match in _URL.finditer(text):
             url = match.group(0).rstrip(_URL_TRAILING)
-            self.links.setdefault(url, _link_label(url))
+            host = _host(url)
+            if host:
+                self.links.setdefault(url, _link_label(host))
         if text:
             self.texts.append(text)
 
@@ -190,7 +203,7 @@ def from_rasa(messages: list[dict[str, Any]]) -> tuple[list[Output], list[QuickR
         if text:
             turn.add_text(text)
         image = message.get("image")
-        if isinstance(image, str) and image.startswith(("https://", "http://")):
+        if isinstance(image, str) and _host(image):
             turn.flush_texts()
             turn.outputs.append({"simpleImage": {"imageUrl": image, "altText": cut("이미지", MAX_ALT_TEXT)}})
         for button in message.get("buttons") or []:
@@ -200,7 +213,7 @@ def from_rasa(messages: list[dict[str, Any]]) -> tuple[list[Output], list[QuickR
             target = str(button.get("url") or button.get("payload") or "")
             if not title:
                 continue
-            if target.startswith(("https://", "http://")):
+            if _host(target):
                 turn.links.setdefault(target, cut(title, MAX_BUTTON_LABEL))
             else:
                 turn.buttons.append((title, target or title, index))

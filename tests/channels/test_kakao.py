@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
 
 from channels import kakao_format
@@ -22,6 +25,7 @@ from channels.kakao import (
     KakaoSettings,
 )
 from channels.limits import ChannelLimits, RateLimiter
+from tests.bad_input.conftest import encode, hostile_texts, json_values
 from tests.channels.conftest import echo_bot, serve_channels
 from tests.channels.kakao_platform import (
     BOT_ID,
@@ -346,3 +350,25 @@ def test_format_counts_utf16_and_never_exceeds_the_limits() -> None:
     for page in kakao_format.pages(outputs, replies):
         assert problems(kakao_format.response(page)) == []
     assert kakao_format.pages([], []) == [{"outputs": [{"simpleText": {"text": kakao_format.EMPTY_TURN_TEXT}}]}]
+
+
+FIELDS = [("userRequest",), ("userRequest", "utterance"), ("userRequest", "user"), ("userRequest", "user", "id"),
+          ("userRequest", "callbackUrl"), ("bot",), ("bot", "id"), ("action",), ("action", "clientExtra"),
+          ("action", "clientExtra", "rasa_payload"), ("action", "clientExtra", "rasa_more"), ("intent",)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(FIELDS), value=st.one_of(json_values, hostile_texts))
+async def test_hostile_payloads_get_a_4xx_or_a_response_within_the_limits(kakao, path, value) -> None:
+    url, channel, bot, platform = kakao
+    payload = skill_payload("안녕하세요", user_id=f"fuzz-{uuid.uuid4().hex[:8]}", extra={})
+    node = payload
+    for key in path[:-1]:
+        node = node[key] if isinstance(node.get(key), dict) else node.setdefault(key, {})
+    node[path[-1]] = value
+    reply = await platform.send(url, raw=encode(payload))
+    assert reply.status_code in {200, 400, 403, 413}, (reply.status_code, reply.text)
+    if reply.status_code == 403:
+        assert path[0] == "bot"
+    elif reply.status_code == 200:
+        assert problems(reply.json()) == [], reply.json()
