@@ -220,6 +220,7 @@ class KakaoBridge:
         await asyncio.wait({turn}, timeout=max(0.0, self.settings.sync_budget - (time.monotonic() - received)))
         if turn.done():
             return self._render(user, turn)
+        logger.info("Kakao answer for %s not ready within %.1f s", user, self.settings.sync_budget)
         if skill.callback_url and self.settings.callback_allowed(skill.callback_url):
             deadline = received + self.settings.callback_deadline
             self.spawn(self._call_back(user, text, turn, skill.callback_url, deadline))
