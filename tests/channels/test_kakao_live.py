@@ -155,20 +155,22 @@ async def test_a_recommendation_consultation_gives_the_rest_replies_and_its_quic
         asked = kakao_view(body)[0].splitlines()[-1]
         typed = next((answer for cue, answer in INTAKE_ANSWERS.items() if cue in asked), None)
         choices = [r for r in quick_replies(body) if r["extra"]["rasa_payload"].startswith("/inform")]
-        if typed or not choices:
-            assert typed, body
+        choices += [r for r in quick_replies(body) if r["extra"]["rasa_payload"] == "/dont_know"]
+        if typed:
             request, rest_text = skill_payload(typed, user_id=user), typed
         else:  # tap the first answer the question offers, as an owner would
+            assert choices, body
             request, rest_text = press(choices[0], user_id=user), choices[0]["extra"]["rasa_payload"]
     recommendation = exchanges[-1]["response"]
     assert "1. " in texts(recommendation)[0] and "2. " in texts(recommendation)[0], recommendation
-    labels = [r["label"] for r in quick_replies(recommendation)]
-    assert labels[0] == "1번 자세히" and "👍 도움이 됐어요" in labels and len(labels) <= 10, labels
-    details = press(quick_replies(recommendation)[0], user_id=user)
+    payloads = kakao_view(recommendation)[1]
+    assert '/rate_answer{"rating":"up"}' in payloads and len(payloads) <= 10, payloads
+    detail = next(r for r in quick_replies(recommendation) if r["extra"]["rasa_payload"].startswith(
+        "/ask_program_detail"))
+    details = press(detail, user_id=user)
     body, seconds = await ask(platform, rasa, details)
     exchanges.append({"request": details, "response": body, "seconds": round(seconds, 3)})
-    assert kakao_view(body) == rest_view(await rest(rasa, sender, quick_replies(recommendation)[0]["extra"][
-        "rasa_payload"]))
+    assert kakao_view(body) == rest_view(await rest(rasa, sender, detail["extra"]["rasa_payload"]))
     users = [e for e in tracker_events(rasa, user) if e["event"] == "user"]
     assert users[-1]["text"].startswith("/ask_program_detail") and {e["input_channel"] for e in users} == {"kakao"}
     assert slowest < DEFAULT_SYNC_BUDGET, slowest
