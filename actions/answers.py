@@ -16,8 +16,10 @@ from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
 from knowledge_base import KnowledgeBase
 from knowledge_base.answering import Reply, answer_question, eligibility_verdict
-from knowledge_base.questions import is_question, mentions_domain
+from knowledge_base.questions import asks_for_recommendation, is_question, mentions_domain
 
+INTAKE_FORM = "company_profile_form"
+FAST_TRACK_ACTION = "action_emergency_fast_track"
 NOT_KNOWN_RESPONSE = "utter_not_known"
 OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 
@@ -25,6 +27,21 @@ OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 def asks_something(text: str) -> bool:
     """True when a message is a question, or carries this bot's domain words (then it is never small talk)."""
     return bool(text) and (is_question(text) or mentions_domain(text))
+
+
+def route_by_content(tracker: Tracker) -> str | None:
+    """Where a message the NLU was unsure of belongs by what it carries (outside the intake form): a crisis in any
+    wording → the emergency fast track; a request for programs, or company facts without a question → the intake
+    (which keeps the facts already given). None when the content decides nothing."""
+    if tracker.active_loop.get("name"):
+        return None
+    text = latest_text(tracker)
+    if latest_entity(tracker, "crisis_type"):
+        return FAST_TRACK_ACTION
+    facts = any(slot in PROFILE_SLOTS for slot in slots_set_this_turn(tracker))
+    if asks_for_recommendation(text) or (facts and not is_question(text)):
+        return INTAKE_FORM
+    return None
 
 
 def titles(kb: KnowledgeBase) -> dict[str, str]:

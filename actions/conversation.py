@@ -19,12 +19,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import render
-from actions.answers import answer_from_index
+from actions.answers import FAST_TRACK_ACTION, answer_from_index, route_by_content
 from actions.handover import distress_handoff, hand_over
 from actions.knowledge import get_kb
 from actions.korean import direction_particle, object_particle
 from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise
-from actions.programs import named_program, recommendation_messages, show_program, utter_all
+from actions.programs import (
+    ActionEmergencyFastTrack,
+    named_program,
+    recommendation_messages,
+    show_program,
+    utter_all,
+)
 from actions.safety import distress_level
 from actions.tracker_utils import (
     failed_turns,
@@ -58,6 +64,16 @@ SUGGESTIONS = {
 DEFAULT_SUGGESTIONS = ("ask_recommendation", "ask_emergency_fund", "ask_application")
 
 
+async def follow_content(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType] | None:
+    """Send a message the NLU was unsure of where its content belongs (see answers.route_by_content): the fast
+    track answers in this turn, the intake form takes over; None when the content decides nothing."""
+    target = route_by_content(tracker)
+    if target == FAST_TRACK_ACTION:
+        events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
+        return [*events, FollowupAction("action_listen")]
+    return [FollowupAction(target)] if target else None
+
+
 class ActionHandoff(Action):
     """Hand the conversation to a counsellor on the user's request."""
 
@@ -84,6 +100,9 @@ class ActionDefaultFallback(Action):
             program_id = named_program(tracker, kb)
             if program_id:
                 return show_program(dispatcher, kb, program_id, detail=False)
+        routed = await follow_content(dispatcher, tracker, domain)  # "거래처 부도ㅠㅠ", "제조업 5년차요"
+        if routed is not None:
+            return routed
         in_form = bool(tracker.active_loop.get("name"))  # there, an unanswerable message is re-asked by the form
         answered = answer_from_index(dispatcher, tracker, only_confident=in_form)  # outside, "not known" plainly
         if answered is not None:
@@ -121,12 +140,16 @@ class ActionSessionStart(Action):
 
 class ActionGreet(Action):
     """Answer the first greeting of a session with what the bot can do, a later one briefly; a greeting that also
-    asks a question the index answers gets that answer instead."""
+    asks for programs or states a crisis goes there, and one that asks a question the index answers gets that
+    answer instead."""
 
     def name(self) -> str:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        routed = await follow_content(dispatcher, tracker, domain)  # "안녕하세요, 정책자금 추천받고 싶어요"
+        if routed is not None:
+            return routed
         answered = answer_from_index(dispatcher, tracker, only_confident=True)  # "안녕하세요, 심사 얼마나 걸려요?"
         if answered is not None:
             return answered

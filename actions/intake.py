@@ -14,6 +14,7 @@ from actions.korean import direction_particle, object_particle
 from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise, parse_answer
 from actions.programs import DISASTERS
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, previous_slot_value
+from knowledge_base.questions import mentions_domain
 
 YOUTH_BUSINESS_AGE = 3
 DISASTER_SLOTS: list[str] = []
@@ -48,6 +49,8 @@ def extract_answer(slot: str, tracker: Tracker) -> dict[str, Any]:
         value = parse_answer(slot, text, intent)
         if value is not None:
             return {slot: value}
+    if intent == "nlu_fallback" and len(text) <= SHORT_ANSWER and not mentions_domain(text):
+        return {slot: UNKNOWN}  # '알려주세요', '글쎄요': no answer; move on rather than ask the same thing again
     return {}
 
 

@@ -335,12 +335,8 @@ class ActionEmergencyFastTrack(Action):
             return events
         hit = hits[0]
         steps = answer_or_none(kb, hit.program_id, "application")
-        text = "많이 힘드시죠. 도움이 될 방법을 함께 찾아 드릴게요.\n" if level else ""
-        if hit.program_id != named:
-            text += f"긴급 지원으로 가장 알맞은 사업을 안내드려요.\n{render.hit_text(1, hit)}\n\n"
-        if steps:
-            text += f"신청 방법\n{steps.text}\n"
-        text += f"급하시면 {render.CALL_CENTRE}로 바로 문의하세요."
+        text = render.fast_track_text(hit, steps.text.rsplit("\n", 1)[0] if steps else None, caring=bool(level),
+                                      shown=hit.program_id == named)
         dispatcher.utter_message(text=text, buttons=[*render.detail_buttons(hit.program_id)[:2],
                                                      render.HANDOFF_BUTTON, *render.RATING_BUTTONS])
         return [SlotSet("program", hit.program_id)]

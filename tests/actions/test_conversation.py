@@ -185,3 +185,28 @@ async def test_distress_in_small_talk_reaches_a_person(dispatcher, domain):
     assert events == PAUSE
     assert "상담원을 연결" in texts(dispatcher) and "109" not in texts(dispatcher)
     assert handoff.open_handoff("user-1")["reason"] == "distress"
+
+
+async def test_an_informal_crisis_the_nlu_was_unsure_of_gets_the_emergency_track(dispatcher, domain, kb):
+    tracker = make_tracker("거래처가 부도나서 대금을 못받았어요ㅠㅠ 어케해요", "nlu_fallback",
+                           entities={"crisis_type": "거래처부도"}, slots={"crisis_type": "거래처부도"},
+                           after=[{"event": "slot", "name": "crisis_type", "value": "거래처부도"}])
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("긴급 지원으로 가장 알맞은 사업이에요.")
+    assert "https://" not in texts(dispatcher) and len(texts(dispatcher)) <= 600
+    assert events[-1]["name"] == "action_listen"  # the turn ends here: one card, not a loop
+
+
+async def test_company_facts_the_nlu_was_unsure_of_start_the_intake(dispatcher, domain, kb):
+    tracker = make_tracker("제조업이고 창업 5년차에요", "nlu_fallback",
+                           entities={"industry": "제조업", "business_age": 5},
+                           after=[{"event": "slot", "name": "industry", "value": "제조업"},
+                                  {"event": "slot", "name": "business_age", "value": 5}])
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "name": "company_profile_form", "timestamp": None}]
+    assert dispatcher.messages == []
+
+
+async def test_a_greeting_that_asks_for_programs_starts_the_intake(dispatcher, domain, kb):
+    events = await ActionGreet().run(dispatcher, make_tracker("안녕하세요 정책자금 추천받고 싶어요", "greet"), domain)
+    assert events == [{"event": "followup", "name": "company_profile_form", "timestamp": None}]

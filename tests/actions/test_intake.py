@@ -99,3 +99,9 @@ async def test_yes_to_an_open_question_skips_it_instead_of_asking_again(dispatch
     assert extract_answer("business_age", tracker) == {"business_age": "unknown"}
     await ActionHandleYesNo().run(dispatcher, tracker, domain)
     assert [message["response"] for message in dispatcher.messages] == ["utter_skip_question"]
+
+
+def test_a_bare_request_inside_the_form_skips_the_question_instead_of_repeating_it():
+    tracker = make_tracker("알려주세요", "nlu_fallback", slots={"requested_slot": "region"},
+                           active_loop="company_profile_form")
+    assert extract_answer("region", tracker) == {"region": UNKNOWN}

@@ -85,10 +85,16 @@ def test_owner_questions_get_their_guide(kb: KnowledgeBase, text: str, guide_id:
     assert reply.sources and reply.sources[0].year >= 2000
 
 
-def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase) -> None:
-    reply = answer_question(kb, "긴급경영안정자금 금리 얼마에요")
+@pytest.mark.parametrize("text", ["긴급경영안정자금 금리 얼마에요", "긴급경영안전자금 금리 얼마에요"])  # and a typo
+def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase, text: str) -> None:
+    reply = answer_question(kb, text)
     assert reply.kind == "program" and reply.document_id == "emergency-management-stabilization"
     assert "금리" in reply.answer
+
+
+def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "소상공인 경영안정자금 금리 얼마에요")
+    assert reply.document_id != "emergency-management-stabilization"
 
 
 @pytest.mark.parametrize("text", ["오늘 날씨 어때요", "점심 뭐 먹을까요"])
