@@ -21,6 +21,7 @@ from knowledge_base.questions import asks_for_recommendation, is_question, menti
 INTAKE_FORM = "company_profile_form"
 FAST_TRACK_ACTION = "action_emergency_fast_track"
 NOT_KNOWN_RESPONSE = "utter_not_known"
+SUGGEST_RESPONSE = "utter_suggest_guides"
 OUT_OF_SCOPE_RESPONSE = "utter_out_of_scope"
 
 
@@ -51,8 +52,12 @@ def titles(kb: KnowledgeBase) -> dict[str, str]:
 
 def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply,
                text: str | None = None) -> list[EventType]:
-    """Send an answer (guide, program passage or other agency); else the plain 'not known' with the counsellor, or,
-    when the question carries none of this bot's words (investing, insurance …), that it is outside what we do."""
+    """Send an answer (guide, program passage or other agency); the closest guides to pick from when none clearly
+    answers; else the plain 'not known' with the counsellor, or, when the question carries none of this bot's
+    words (investing, insurance …), that it is outside what we do."""
+    if reply.kind == "suggest":
+        dispatcher.utter_message(response=SUGGEST_RESPONSE, buttons=render.suggestion_buttons(reply, titles(kb)))
+        return []
     if not reply.answered:
         outside = text is not None and not mentions_domain(text)
         dispatcher.utter_message(response=OUT_OF_SCOPE_RESPONSE if outside else NOT_KNOWN_RESPONSE)

@@ -212,6 +212,12 @@ def reply_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
     return [*buttons, *RATING_BUTTONS]
 
 
+def suggestion_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
+    """One button per guide the owner may have meant (its full answer on press), then the counsellor."""
+    return [*({"title": shorten(titles[doc_id], 30), "payload": payload("ask_program_detail", program_id=doc_id)}
+              for doc_id in reply.related if doc_id in titles), HANDOFF_BUTTON]
+
+
 def guide_detail_text(guide: Guide) -> str:
     """A guide in full: title, answer, detail, what is not known, and every source with its link."""
     lines = [f"[{guide.title}]", guide.answer]

@@ -24,6 +24,7 @@ QUESTIONS_FILE = REPO_ROOT / "tests" / "answers" / "questions.yml"
 DEFLECTING_RESPONSES = ("utter_chitchat", "utter_not_known", "utter_out_of_scope")
 FALLBACK_TEXT = "잘 이해하지 못했어요"
 GREETING_RESPONSE = "utter_capabilities"
+CLARIFYING_RESPONSES = ("utter_suggest_guides",)  # the closest guides offered to pick from
 
 
 def response_texts(names: tuple[str, ...]) -> set[str]:
@@ -38,12 +39,15 @@ def load_questions(split: str, path: Path = QUESTIONS_FILE) -> list[dict[str, An
     return [q for q in questions if split == "all" or q.get("split") == split]
 
 
-def classify(replies: list[dict[str, Any]], deflecting: set[str], greeting: set[str]) -> tuple[str, list[dict]]:
-    """answered | deflected, and the replies without the session greeting."""
+def classify(replies: list[dict[str, Any]], deflecting: set[str], greeting: set[str],
+             suggesting: frozenset[str] = frozenset()) -> tuple[str, list[dict]]:
+    """answered | suggested (the closest guides to pick from) | deflected, and the replies without the greeting."""
     shown = [reply for reply in replies if reply.get("text") not in greeting]
     texts = [reply.get("text") or "" for reply in shown]
     if not texts or all(text in deflecting or FALLBACK_TEXT in text for text in texts):
         return "deflected", shown
+    if all(text in suggesting for text in texts):
+        return "suggested", shown
     return "answered", shown
 
 
@@ -68,12 +72,13 @@ async def evaluate(url: str, questions: list[dict[str, Any]]) -> list[dict[str, 
     """Ask every question (after one warm-up) and record what the bot said."""
     deflecting = response_texts(DEFLECTING_RESPONSES)
     greeting = response_texts((GREETING_RESPONSE,))
+    suggesting = frozenset(response_texts(CLARIFYING_RESPONSES))
     rows = []
     async with aiohttp.ClientSession() as http:
         await ask(http, url, "정책자금 신청 절차 알려주세요")
         for question in questions:
             replies, seconds = await ask(http, url, question["text"])
-            outcome, shown = classify(replies, deflecting, greeting)
+            outcome, shown = classify(replies, deflecting, greeting, suggesting)
             said = "\n".join(reply.get("text") or "" for reply in shown)
             expect = question.get("expect") or []
             rows.append({"id": question["id"], "kind": question.get("kind"), "question": question["text"],
@@ -92,6 +97,7 @@ def summary(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
         "split": split, "questions": len(rows),
         "answered_share": round(sum(r["outcome"] == "answered" for r in rows) / count, 3),
         "deflected_share": round(sum(r["outcome"] == "deflected" for r in rows) / count, 3),
+        "suggested_share": round(sum(r["outcome"] == "suggested" for r in rows) / count, 3),
         "expected_keyword_share": (round(sum(r["expect_hit"] for r in expected) / len(expected), 3)
                                    if expected else None),
         "with_expected_keywords": len(expected),
@@ -106,7 +112,7 @@ def summary(rows: list[dict[str, Any]], split: str) -> dict[str, Any]:
 def transcript(rows: list[dict[str, Any]], head: dict[str, Any]) -> str:
     """Markdown transcript: every question, where it came from, and what the bot said."""
     lines = [f"# Answers ({head['split']}): {head['questions']} questions, answered {head['answered_share']:.0%}, "
-             f"deflected {head['deflected_share']:.0%}", ""]
+             f"deflected {head['deflected_share']:.0%}, closest guides offered {head['suggested_share']:.0%}", ""]
     for row in rows:
         lines += [f"## {row['id']} [{row['kind']}] {row['outcome']}" + (
             f" · expect {row['expect']} {'hit' if row['expect_hit'] else 'MISS'}" if row["expect"] else ""),

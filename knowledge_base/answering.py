@@ -23,6 +23,10 @@ MIN_TYPO_NAME_CHARS = 6  # names at least this long are still recognised with on
 GUIDE_MIN_COSINE = 0.865
 PROGRAM_MIN_COSINE = 0.88
 SURE_MARGIN = 0.05  # this far above the threshold, meaning alone is enough
+GUIDE_SURE_COSINE = 0.92  # a guide phrasing this close answers on meaning alone
+ANSWER_COVERAGE = 0.6  # ... else the guide holds this share of the question's term weight
+CLEAR_MARGIN = 0.015  # ... and stands this far above the next guide (else the owner picks from the closest)
+SUGGESTIONS = 3
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
@@ -43,8 +47,9 @@ ANSWER_CHARS = 320
 
 @dataclass
 class Reply:
-    """An answer to an owner's question: kind guide | program | agency | unknown, the direct answer (≤ 3 sentences),
-    named sources with their year, and related document ids (the details are the document's own, behind a button)."""
+    """An answer to an owner's question: kind guide | program | agency | suggest | unknown, the direct answer
+    (≤ 3 sentences), named sources with their year, and related document ids (the details are the document's own,
+    behind a button). `suggest`: no guide clearly answers; `related` holds the closest for the owner to pick."""
 
     kind: str
     answer: str
@@ -57,7 +62,7 @@ class Reply:
     @property
     def answered(self) -> bool:
         """True when the reply answers the question (not an 'I don't know')."""
-        return self.kind != "unknown"
+        return self.kind not in ("unknown", "suggest")
 
 
 def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
@@ -85,12 +90,13 @@ def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
                  confidence=passage.phrasing_cosine)
 
 
-def program_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
-    """The program section that matched, cut to its first sentences."""
+def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:
+    """The program section that matched, cut to its first sentences, when the question asks about an aspect
+    (limit, documents …); else ('혁신성장지원자금이란?') what the program is: its summary."""
     program = kb.get(passage.document_id)
     section = passage.section if passage.section in program.sections else "개요"
     text = program.sections.get(section) or program.summary
-    answer = first_sentences(text) if section != "요약" else program.summary
+    answer = first_sentences(text) if aspect and section != "요약" else program.summary
     return Reply(kind="program", answer=answer, document_id=program.program_id,
                  sources=program_sources(kb, program.program_id), confidence=passage.cosine)
 
@@ -138,22 +144,35 @@ def one_letter_off(name: str, text: str) -> bool:
                for start in range(len(text) - len(name) + 1))
 
 
-def best_guide_for(kb: KnowledgeBase, text: str) -> Passage | None:
-    """The closest guide; when the words point to another agency, that agency's closest guide if it is nearly as
-    close ('소상공인 … 대출' is the small-business agency's matter even when a general guide scores a bit higher) and
-    the message does not name this agency too (then it asks how the two relate, which our guides answer)."""
+def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float]:
+    """The closest guides, best first, and how far the best stands above the next (its margin). When the words
+    point to another agency, that agency's closest guide goes first if it is nearly as close ('소상공인 … 대출' is
+    the small-business agency's matter even when a general guide scores a bit higher) and the message does not
+    name this agency too (then it asks how the two relate, which our guides answer)."""
     matches = kb.guide_matches(text, CANDIDATES)
+    if not matches:
+        return [], 0.0
     agency = agency_named_in(text)
-    if matches and agency is not None and not HOME_WORDS.search(text):
+    if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
         if own and own[0].score >= matches[0].score - AGENCY_MARGIN:
-            return own[0]
-    return matches[0] if matches else None
+            matches = [own[0], *(match for match in matches if match is not own[0])]
+    margin = matches[0].score - max((match.score for match in matches[1:]), default=0.0)
+    return matches, margin
+
+
+def clear_guide(best: Passage, margin: float) -> bool:
+    """Close enough to answer with: very close in meaning; or close, sharing content words, holding most of the
+    question's rarer words and standing clearly above the next guide (thresholds from the graded tune split)."""
+    return best.phrasing_cosine >= GUIDE_SURE_COSINE or (
+        best.phrasing_cosine >= GUIDE_MIN_COSINE and best.lexical >= MIN_BM25
+        and best.coverage >= ANSWER_COVERAGE and margin >= CLEAR_MARGIN)
 
 
 def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None) -> Reply:
-    """The best answer the index holds for an owner's question, or not known (kind unknown/agency). `program_id`:
-    the program the message names (the NLU's entity), whose own terms answer an aspect question."""
+    """The best answer the index holds for an owner's question; guides to choose from when some are near but none
+    clearly answers (kind suggest); or not known (kind unknown/agency). `program_id`: the program the message names
+    (the NLU's entity), whose own terms answer an aspect question."""
     topic = topic_of(text)
     program_id = program_id or program_named_in(kb, text)
     if program_id in kb.programs and topic:
@@ -166,9 +185,10 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     if not passages:
         return not_known(text)
     programs = [p for p in passages if p.document_id in kb.programs]
-    best_guide = best_guide_for(kb, text)
+    guides, margin = guide_candidates(kb, text)
+    best_guide = guides[0] if guides else None
     guide_close = best_guide.phrasing_cosine if best_guide else 0.0
-    guide_sure = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
+    guide_sure = best_guide is not None and clear_guide(best_guide, margin)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
     named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
@@ -176,8 +196,15 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
                      sources=program_sources(kb, program_id), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide)
-    if best_program and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
-        return program_reply(kb, best_program)
+    near = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
+    elsewhere = agency_named_in(text) if not HOME_WORDS.search(text) else None  # '소상공인 …': not our programs
+    if near and elsewhere is not None and kb.guides[best_guide.document_id].agency == elsewhere.key:
+        return guide_reply(kb, best_guide)
+    if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
+        return program_reply(kb, best_program, topic)
+    if near:
+        return Reply(kind="suggest", answer="", related=[guide.document_id for guide in guides[:SUGGESTIONS]],
+                     confidence=guide_close)
     return not_known(text, max(p.cosine for p in passages))
 
 

@@ -39,7 +39,7 @@ FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback", "utt
 HANDOFF_ACTIONS = {"action_handoff"}
 # Replies that answer nothing: the bot had no material (not known), took the question for small talk, or said it
 # is out of scope; with the default fallback these turns are "unanswered" and staff can write the answer.
-DEFLECTING_RESPONSES = {"utter_not_known", "utter_chitchat", "utter_out_of_scope"}
+DEFLECTING_RESPONSES = {"utter_not_known", "utter_chitchat", "utter_out_of_scope", "utter_suggest_guides"}
 UNANSWERED_ACTIONS = {"action_default_fallback"}
 FALLBACK_INTENT = "nlu_fallback"
 REASONS = {"low_confidence": "낮은 확신도", "fallback": "폴백", "handoff": "상담원 연결", "correction": "정정",

@@ -60,10 +60,11 @@ class FakeKnowledgeBase:
         return [Passage(program.program_id, 0.5, 0.5, 0.0, "개요", program.summary) for program in self._ranked(query)]
 
     def guide_matches(self, query: str, top: int = 5) -> list[Passage]:
-        """The guide: close for a question about applying again after a rejection, far otherwise."""
-        close = 0.95 if "떨어졌는데" in query else 0.3
+        """The guide: close for a question about applying again after a rejection, near but not clearly the answer
+        for one that only mentions a second try ('다시 내도'), far otherwise."""
+        close, share = (0.95, 1.0) if "떨어졌는데" in query else (0.88, 0.3) if "다시 내도" in query else (0.3, 0.0)
         return [Passage(REAPPLY.guide_id, close, close, 12.0 if close > 0.5 else 0.0, "질문", REAPPLY.questions[0],
-                        close, 1.0 if close > 0.5 else 0.0)][:top]
+                        close, share)][:top]
 
     def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:
         hit = Hit(program.program_id, program.title, 0.5, program.source_urls, program.as_of, program.category,

@@ -38,6 +38,12 @@ async def test_a_question_outside_the_domain_says_so_instead_of_sending_to_the_c
     assert responses(dispatcher) == ["utter_out_of_scope"]
 
 
+async def test_a_question_no_guide_clearly_answers_offers_the_closest_to_pick_from(kb, dispatcher, domain):
+    await ActionAnswerQuestion().run(dispatcher, make_tracker("서류 다시 내도 되나요?", "ask_question"), domain)
+    assert responses(dispatcher) == ["utter_suggest_guides"]
+    assert payloads(dispatcher) == ['/ask_program_detail{"program_id": "reapply-after-rejection"}', "/request_human"]
+
+
 async def test_a_question_in_the_fallback_is_answered_instead_of_asking_to_rephrase(kb, dispatcher, domain):
     tracker = make_tracker("작년에 떨어졌는데 또 돼요?", "nlu_fallback")
     await ActionDefaultFallback().run(dispatcher, tracker, domain)
