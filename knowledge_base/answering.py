@@ -26,6 +26,7 @@ SURE_MARGIN = 0.05  # this far above the threshold, meaning alone is enough
 GUIDE_SURE_COSINE = 0.92  # a guide phrasing this close answers on meaning alone
 ANSWER_COVERAGE = 0.6  # ... else the guide holds this share of the question's term weight
 CLEAR_MARGIN = 0.015  # ... and stands this far above the next guide (else the owner picks from the closest)
+SOME_COVERAGE, WIDE_MARGIN = 0.4, 0.025  # ... or holds less of those words but stands further above
 SUGGESTIONS = 3
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
@@ -163,10 +164,13 @@ def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float
 
 def clear_guide(best: Passage, margin: float) -> bool:
     """Close enough to answer with: very close in meaning; or close, sharing content words, holding most of the
-    question's rarer words and standing clearly above the next guide (thresholds from the graded tune split)."""
-    return best.phrasing_cosine >= GUIDE_SURE_COSINE or (
-        best.phrasing_cosine >= GUIDE_MIN_COSINE and best.lexical >= MIN_BM25
-        and best.coverage >= ANSWER_COVERAGE and margin >= CLEAR_MARGIN)
+    question's rarer words and standing clearly above the next guide, or fewer of them and further above
+    (thresholds from the graded tune split)."""
+    if best.phrasing_cosine >= GUIDE_SURE_COSINE:
+        return True
+    close = best.phrasing_cosine >= GUIDE_MIN_COSINE and best.lexical >= MIN_BM25
+    return close and ((best.coverage >= ANSWER_COVERAGE and margin >= CLEAR_MARGIN)
+                      or (best.coverage >= SOME_COVERAGE and margin >= WIDE_MARGIN))
 
 
 def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None) -> Reply:
