@@ -16,7 +16,7 @@ from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
 from knowledge_base import KnowledgeBase
 from knowledge_base.answering import Reply, answer_question, eligibility_verdict
-from knowledge_base.questions import asks_for_recommendation, is_question, mentions_domain
+from knowledge_base.questions import is_question, mentions_domain, wants_programs
 
 INTAKE_FORM = "company_profile_form"
 FAST_TRACK_ACTION = "action_emergency_fast_track"
@@ -40,7 +40,7 @@ def route_by_content(tracker: Tracker) -> str | None:
     if latest_entity(tracker, "crisis_type"):
         return FAST_TRACK_ACTION
     facts = any(slot in PROFILE_SLOTS for slot in slots_set_this_turn(tracker))
-    if asks_for_recommendation(text) or (facts and not is_question(text)):
+    if wants_programs(text) or (facts and not is_question(text)):
         return INTAKE_FORM
     return None
 

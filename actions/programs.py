@@ -102,13 +102,10 @@ def recommendation_messages(kb: KnowledgeBase, company: dict[str, Any], query: s
 
 
 def search_messages(hits: list[Hit], intro: str) -> list[dict[str, Any]]:
-    """The found programs, each with key terms, source and buttons, then the rating buttons."""
-    messages = [render.message(intro)]
-    messages += [render.message(render.hit_text(rank, hit), render.program_buttons(hit.program_id))
-                 for rank, hit in enumerate(hits, start=1)]
-    messages.append(render.message("궁금한 사업의 '자세히 보기'를 눌러 보세요. 답변이 도움이 되셨나요?",
-                                   [*render.RATING_BUTTONS, render.HANDOFF_BUTTON]))
-    return messages
+    """The found programs in one phone-sized message: what each is and its key number with year, named sources;
+    'N번 자세히', counsellor and rating buttons."""
+    return [render.message(render.recommendation_text(intro, hits, None, found=True),
+                           render.recommendation_buttons(hits))]
 
 
 def program_hits(kb: KnowledgeBase, query: str, top_k: int, company: dict[str, Any]) -> list[Hit]:

@@ -28,6 +28,7 @@ RATING_BUTTONS = [
 ]
 SECTION_LIMIT = 400
 KEY_NUMBER_LIMIT = 70
+SUMMARY_LIMIT = 60
 Button = dict[str, str]
 
 
@@ -52,37 +53,13 @@ def terms_lines(key_terms: dict[str, str], as_of: int, category: str) -> list[st
     return [f"• {label}: {with_year(key_terms[key], as_of)}" for key, label in labels.items() if key_terms.get(key)]
 
 
-def program_buttons(program_id: str) -> list[Button]:
-    """자세히 보기 / 신청 방법 for one program."""
-    return [{"title": "자세히 보기", "payload": payload("ask_program_detail", program_id=program_id)},
-            {"title": "신청 방법", "payload": payload("ask_application", program=program_id)}]
-
-
-def _verdict_lines(hit: Hit) -> list[str]:
-    met = [reason for reason in hit.reasons if not reason.endswith("미충족")]
-    unmet = [reason for reason in hit.reasons if reason.endswith("미충족")]
-    lines = []
-    if hit.eligible is False:
-        lines.append("✖ 맞지 않는 이유: " + "; ".join(unmet or hit.reasons))
-    elif met:
-        lines.append("✔ 맞는 이유: " + "; ".join(met))
-    else:
-        lines.append("✔ 말씀하신 내용과 관련이 높은 사업입니다.")
-    if hit.missing:
-        lines.append("ℹ 추가로 확인할 정보: " + ", ".join(SLOT_LABELS.get(key, key) for key in hit.missing))
-    return lines
-
-
-def hit_text(rank: int, hit: Hit) -> str:
-    """One recommended program: title, summary, why it fits, key terms with year, source."""
-    lines = [f"{rank}. {hit.title} ({hit.category})"]
-    if hit.summary:
-        lines.append(hit.summary)
-    lines += _verdict_lines(hit)
-    lines += terms_lines(hit.key_terms, hit.as_of, hit.category)
-    lines += [f"ℹ {note}" for note in getattr(hit, "notes", [])]
-    lines.append(source_line(hit.source_urls, hit.as_of))
-    return "\n".join(lines)
+def search_line(rank: int, hit: Hit) -> str:
+    """One found program in two short lines: name and what it is, then its key number with year."""
+    what = shorten(first_sentences(hit.summary, 1), SUMMARY_LIMIT) if hit.summary else ""
+    lines = [f"{rank}. {hit.title}" + (f" — {what}" if what else ""), key_number_line(hit, "limit")]
+    if getattr(hit, "notes", None):
+        lines.append("   (현재 운영 여부 확인 필요)")
+    return "\n".join(line for line in lines if line)
 
 
 def key_number_line(hit: Hit, topic: str) -> str:
@@ -106,16 +83,18 @@ def fit_line(rank: int, hit: Hit) -> str:
     return "\n".join(lines)
 
 
-def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None) -> str:
-    """A recommendation that fits a phone screen: one short entry per program, the program left out and why,
-    the named sources with year (links behind each program's details button)."""
-    lines = [intro, *(fit_line(rank, hit) for rank, hit in enumerate(hits, start=1))]
+def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None, found: bool = False) -> str:
+    """A recommendation (or, `found`, search results) that fits a phone screen: one short entry per program, the
+    program left out and why, the named sources with year (links behind each program's details button)."""
+    entry = search_line if found else fit_line
+    lines = [intro, *(entry(rank, hit) for rank, hit in enumerate(hits, start=1))]
     if excluded:
         lines.append(excluded_text(excluded))
     sources = [Source(publisher_of(hit.source_urls[0]), hit.as_of, hit.source_urls[0]) for hit in hits
                if hit.source_urls]
     lines.append(source_names(sources))
-    lines.append("최종 지원 여부는 심사로 정해져요. 추천이 도움이 되셨나요?")
+    lines.append("번호를 눌러 자세히 보세요. 답변이 도움이 되셨나요?" if found else
+                 "최종 지원 여부는 심사로 정해져요. 추천이 도움이 되셨나요?")
     return "\n".join(line for line in lines if line)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from knowledge_base.agencies import agency_named_in
+
 QUESTION_ENDINGS = re.compile(
     r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
     r"어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|"
@@ -21,6 +23,12 @@ DOMAIN_WORDS = re.compile(
 RECOMMENDATION_WORDS = re.compile(
     r"(추천|맞는|적합|받을\s*수\s*있는|만한|골라|찾아\s*주|찾고|뭐\s*가?\s*있|뭐있|뭐\s*(받|신청)|어떤\s*(사업|자금|지원|정책)|"
     r"제일\s*나|혜택|좋을까|뭐가\s*좋|좋은\s*(지원|사업|자금)|가능한\s*(사업|자금|지원)|리스트|목록|소개)")
+# A wish to get a fund or a program, with nothing more specific asked ('정책자금 받고싶은데요').
+WISH_WORDS = re.compile(r"(받고\s*싶|신청하고\s*싶|알아보(고|려고?)\s*(있|하)|필요한데요?\s*$)")
+# Words of a specific question (credit, screening, documents, terms …): such a message asks that, not for programs.
+SPECIFIC_WORDS = re.compile(
+    r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
+    r"언제|얼마나|며칠|왜|차이|중복|동시|보증)")
 
 
 def is_question(text: str) -> bool:
@@ -32,6 +40,14 @@ def is_question(text: str) -> bool:
 def mentions_domain(text: str) -> bool:
     """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …)."""
     return bool(DOMAIN_WORDS.search(text))
+
+
+def wants_programs(text: str) -> bool:
+    """True when the message asks which programs fit, or wishes for a fund, and asks nothing more specific (the
+    intake's job: '정책자금 받고싶은데요', '받을 수 있는 지원사업 있나요', not '추천받으려면 신용점수 몇 점이에요?'
+    nor '노란우산공제 혜택이 뭐예요?', another agency's product)."""
+    wish = RECOMMENDATION_WORDS.search(text) or WISH_WORDS.search(text)
+    return bool(wish and not SPECIFIC_WORDS.search(text) and agency_named_in(text) is None)
 
 
 def asks_for_recommendation(text: str) -> bool:

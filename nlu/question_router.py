@@ -1,7 +1,7 @@
 """Questions are not intake starters, and company facts are not questions: a message the classifier took for a
 recommendation request or for company facts, but which asks something else and states no company facts, is routed
 to `ask_question` (answered from the guides and programs); a statement of company facts taken for a general question
-goes to `inform` (the intake)."""
+goes to `inform` (the intake), and a wish for programs or funds that asks nothing specific to `ask_recommendation`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge_base.questions import asks_for_recommendation, is_question
+from knowledge_base.questions import asks_for_recommendation, is_question, wants_programs
 
 QUESTION_INTENT = "ask_question"
+RECOMMENDATION_INTENT = "ask_recommendation"
 FACTS_INTENT = "inform"
 INTAKE_INTENTS = {"ask_recommendation", "inform"}
 COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
@@ -30,6 +31,8 @@ def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str 
     states_facts = any(entity.get("entity") in COMPANY_FACTS for entity in entities)
     if intent == QUESTION_INTENT and states_facts and not is_question(text):
         return FACTS_INTENT  # company facts with a need ("…직원은 5명이고 운전자금이 필요해요") start the intake
+    if intent == QUESTION_INTENT and not states_facts and wants_programs(text):
+        return RECOMMENDATION_INTENT  # "정책자금 받고싶은데요", "받을 수 있는 지원사업 뭐 있어요?"
     if intent in INTAKE_INTENTS and not states_facts and is_question(text) and not asks_for_recommendation(text):
         return QUESTION_INTENT
     return None

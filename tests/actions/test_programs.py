@@ -64,7 +64,11 @@ async def test_search_uses_the_message_and_the_topic_hint(kb, dispatcher, domain
     events = await ActionSearchPrograms().run(dispatcher, tracker, domain)
     assert kb.calls[0] == ("search", "연수 교육 과정 재직자 스마트공장 AI 연수원 직원 AI 교육 과정 있나요")
     assert "신청안내" not in texts(dispatcher)
-    assert texts(dispatcher).count("출처:") == 3
+    assert len(dispatcher.messages) == 1 and len(texts(dispatcher)) <= 600 and "https://" not in texts(dispatcher)
+    assert texts(dispatcher).count("출처:") == 1 and "1. " in texts(dispatcher) and "3. " in texts(dispatcher)
+    first = events[0]["value"][0]
+    assert [p for p in payloads(dispatcher) if "program_id" in p][:1] == [
+        f'/ask_program_detail{{"program_id": "{first}"}}']  # '1번 자세히' opens the first
     assert {"event": "slot", "timestamp": None, "name": "program", "value": None} in events
 
 

@@ -21,6 +21,16 @@ def test_a_recommendation_request_keeps_its_intent(text: str) -> None:
     assert route(text, "ask_recommendation", []) is None
 
 
+@pytest.mark.parametrize("text", ["정책자금 받고싶은데요", "받을 수 있는 지원사업 뭐 있나요", "운전자금이 필요한데요"])
+def test_a_wish_for_funds_taken_for_a_question_starts_the_recommendation(text: str) -> None:
+    assert route(text, "ask_question", []) == "ask_recommendation"
+
+
+@pytest.mark.parametrize("text", ["정책자금 받고 싶은데 신용점수 낮아도 되나요?", "노란우산공제 혜택이 뭐예요?"])
+def test_a_specific_question_or_another_agencys_product_stays_a_question(text: str) -> None:
+    assert route(text, "ask_question", []) is None
+
+
 def test_a_question_with_company_facts_keeps_the_intake() -> None:
     facts = [{"entity": "business_age", "value": 2}]
     assert route("창업 2년 됐는데 가능한가요?", "inform", facts) is None
