@@ -17,9 +17,26 @@ find_python() {
   return 1
 }
 
+# checkov (the Kubernetes/Dockerfile checks of tests/deploy) lives in its own venv, var/checkov-venv: its pins conflict
+# with rasa's in .venv. Installed from its own lock, bot/deploy/kubernetes/checkov.lock, after .venv exists.
+checkov_lock=bot/deploy/kubernetes/checkov.lock
+setup_checkov() {
+  local venv=var/checkov-venv stamp=var/checkov-venv/.requirements-stamp wanted
+  wanted=$(sha256sum "$checkov_lock" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    return 0
+  fi
+  echo "Installing checkov into $venv"
+  rm -rf "$venv"
+  .venv/bin/python -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$checkov_lock"
+  echo "$wanted" > "$stamp"
+}
+
 stamp=.venv/.requirements-stamp
 wanted=$(cat requirements.lock requirements.in | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  setup_checkov
   exit 0
 fi
 
@@ -42,4 +59,5 @@ start=$(date +%s)
 .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip==24.0 wheel==0.45.1
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
 echo "$wanted" > "$stamp"
+setup_checkov
 echo "Setup finished in $(( $(date +%s) - start ))s"
