@@ -4,48 +4,45 @@ Configured by environment variables: TELEGRAM_BOT_TOKEN (the channel is on when 
 (required for the webhook), TELEGRAM_API_BASE_URL (python-telegram-bot's `base_url`), TELEGRAM_WEBHOOK_URL
 (optional: setWebhook at start-up). Polling: `python -m channels.telegram --polling` forwards updates from
 getUpdates to the webhook of a running Rasa server, so both modes share one code path.
+
+Nothing a button press needs is kept in the process: callback data carries the payload itself
+(`telegram_buttons`), so any of several Rasa servers behind a load balancer, or one that restarted, understands it.
+Next to it: `telegram_api` (settings, retries, setWebhook), `telegram_polling` (the development poller), `text`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
-import hashlib
 import hmac
 import json
 import logging
-import os
 import re
 import sys
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType, MessageLimit
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError
 
-from bot.rasa_api import default_rasa_url
+from channels import telegram_buttons
 from channels.incoming import ERROR_REPLY, RATE_LIMITED_REPLY, RejectedMessage, hand_off, prepare_text
 from channels.limits import ChannelLimits, read_body
+from channels.telegram_api import SECRET_HEADER as SECRET_HEADER
+from channels.telegram_api import TelegramSettings, make_bot, set_webhook, with_retry
+from channels.text import split_text
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_UPDATE_BYTES = 256 * 1024
 MAX_TEXT_UNITS = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 code units
-MAX_CALLBACK_BYTES = 64
-ALLOWED_UPDATES = ["message", "edited_message", "channel_post", "callback_query"]
 
 START_PAYLOAD = "/greet"
 HELP_REPLY = (
@@ -54,114 +51,8 @@ HELP_REPLY = (
 )
 NON_TEXT_REPLY = "사진·스티커·음성·파일은 아직 읽지 못해요. 궁금한 점을 글로 적어 주세요."
 GROUP_REPLY = "상담은 개인 대화(1:1)에서만 할 수 있어요. 봇에게 직접 메시지를 보내 주세요."
-EXPIRED_BUTTON_REPLY = "이 버튼은 만료되었어요. 질문을 글로 다시 적어 주세요."
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """Channel configuration read from the environment."""
-
-    token: str | None
-    secret: str | None
-    base_url: str = DEFAULT_BASE_URL
-    webhook_url: str | None = None
-
-    @classmethod
-    def from_env(cls) -> TelegramSettings:
-        """Read TELEGRAM_* variables; empty values count as unset."""
-        return cls(
-            token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
-            secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
-            base_url=os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
-            webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
-        )
-
-
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-async def with_retry(
-    call: Callable[[], Awaitable[T]], attempts: int = 4, backoff: float = 0.5, max_wait: float = 30.0
-) -> T:
-    """Run a Bot API call, retrying transient errors (RetryAfter, TimedOut, NetworkError) with backoff.
-
-    BadRequest (also a NetworkError subclass) and other Telegram errors are not transient and are raised at once.
-    """
-    delay = backoff
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as error:
-            wait = _seconds(error.retry_after)
-            if attempt == attempts or wait > max_wait:
-                raise
-        except BadRequest:
-            raise
-        except (TimedOut, NetworkError):
-            if attempt == attempts:
-                raise
-            wait, delay = delay, delay * 2
-        logger.info("Telegram API call failed (attempt %d/%d); retrying in %.1fs", attempt, attempts, wait)
-        await asyncio.sleep(wait)
-    raise AssertionError("unreachable")
-
-
-def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
-    """Split text into chunks of at most `limit` UTF-16 code units, preferring paragraph, line and word breaks."""
-
-    def units(part: str) -> int:
-        return len(part.encode("utf-16-le")) // 2
-
-    chunks: list[str] = []
-    rest = text.strip()
-    while units(rest) > limit:
-        cut = len(rest)
-        while units(rest[:cut]) > limit:
-            cut = cut * limit // units(rest[:cut]) if cut > limit else cut - 1
-        window = rest[:cut]
-        for separator in ("\n\n", "\n", " "):
-            position = window.rfind(separator)
-            if position > cut // 2:
-                cut = position
-                break
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        chunks.append(rest)
-    return chunks
-
-
-class ButtonPayloads:
-    """Maps Rasa button payloads to Telegram callback data (at most 64 bytes).
-
-    Short payloads travel as they are; longer ones are replaced by a hash key remembered in a bounded cache.
-    """
-
-    PREFIX = "#"
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self._payloads: OrderedDict[str, str] = OrderedDict()
-
-    def encode(self, payload: str) -> str:
-        """Callback data for a payload."""
-        if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(self.PREFIX):
-            return payload
-        key = self.PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
-        self._payloads[key] = payload
-        self._payloads.move_to_end(key)
-        while len(self._payloads) > self.capacity:
-            self._payloads.popitem(last=False)
-        return key
-
-    def decode(self, data: str) -> str | None:
-        """The payload behind callback data, or None if it expired."""
-        if data.startswith(self.PREFIX):
-            return self._payloads.get(data)
-        return data
+EXPIRED_BUTTON_REPLY = "이 버튼은 만료되었어요. 질문을 글로 다시 적어 주세요."  # only hash keys of older versions
+RECENT_UPDATES = 1000
 
 
 class TelegramOutput(OutputChannel):
@@ -171,13 +62,12 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, bot: Bot, payloads: ButtonPayloads) -> None:
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
-        self.payloads = payloads
 
     async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Send text in chunks; a chunk that still fails after retries is logged and the rest dropped."""
-        chunks = split_text(text) or [" "]
+        chunks = split_text(text, MAX_TEXT_UNITS) or [" "]
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             try:
@@ -207,7 +97,7 @@ class TelegramOutput(OutputChannel):
                 rows.append([InlineKeyboardButton(title, url=button["url"])])
             else:
                 payload = str(button.get("payload") or title)
-                rows.append([InlineKeyboardButton(title, callback_data=self.payloads.encode(payload))])
+                rows.append([InlineKeyboardButton(title, callback_data=telegram_buttons.encode(payload, title))])
         await self._send(recipient_id, text, InlineKeyboardMarkup(rows) if rows else None)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
@@ -246,14 +136,20 @@ class TelegramBridge:
         self.bot = bot
         self.on_new_message = on_new_message
         self.limits = limits or ChannelLimits.from_env()
-        self.payloads = ButtonPayloads()
-        self.output = TelegramOutput(bot, self.payloads)
+        self.output = TelegramOutput(bot)
         self._chats: dict[int, _ChatTurns] = {}
-        self._recent_updates: deque[int] = deque(maxlen=1000)
+        self._recent_updates: deque[int] = deque(maxlen=RECENT_UPDATES)
         self._tasks: set[asyncio.Task] = set()
 
     def accept(self, update: Update) -> bool:
-        """Schedule an update for background processing; False if it is a repeat (Telegram retried it)."""
+        """Schedule an update for background processing; False if it is a repeat (Telegram retried it).
+
+        The repeats remembered are this process's: Telegram delivers each update in one webhook call and calls again
+        only when that call failed (no 200 within its timeout). This channel answers 200 before any work, so a
+        retried update almost always means the first call never reached a server; a retry that nginx routes to
+        another replica after a lost answer is processed once more there (a conversation turn repeated, no state
+        lost). Sharing the set in Redis would close that gap; see channels/README.md *Telegram*.
+        """
         if update.update_id in self._recent_updates:
             return False
         self._recent_updates.append(update.update_id)
@@ -314,12 +210,16 @@ class TelegramBridge:
 
     async def _callback(self, update: Update) -> None:
         query = update.callback_query
-        payload = self.payloads.decode(query.data) if query.data else None
-        await with_retry(lambda: query.answer(text=None if payload else EXPIRED_BUTTON_REPLY))
+        pressed = telegram_buttons.decode(query.data) if query.data else None
+        try:
+            text = prepare_text(pressed) if pressed is not None else None
+        except RejectedMessage:
+            text = None
+        await with_retry(lambda: query.answer(text=None if text else EXPIRED_BUTTON_REPLY))
         message = query.message
-        if payload is None or message is None or message.chat.type != ChatType.PRIVATE:
+        if text is None or message is None or message.chat.type != ChatType.PRIVATE:
             return
-        await self._to_rasa(str(message.chat.id), payload)
+        await self._to_rasa(str(message.chat.id), text)
 
     async def _message(self, message: Message) -> None:
         chat_id = str(message.chat.id)
@@ -354,25 +254,6 @@ class TelegramBridge:
         except Exception:
             logger.exception("Rasa failed on a Telegram message from chat %s", chat_id)
             await self.output.send_text_message(chat_id, ERROR_REPLY)
-
-
-def make_bot(settings: TelegramSettings) -> Bot:
-    """A python-telegram-bot `Bot` for the configured token and API base URL."""
-    if not settings.token:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    return Bot(settings.token, base_url=settings.base_url)
-
-
-async def set_webhook(bot: Bot, settings: TelegramSettings, attempts: int = 8) -> None:
-    """Register TELEGRAM_WEBHOOK_URL with the secret, retrying on 429 (RetryAfter) and network errors."""
-    await with_retry(
-        lambda: bot.set_webhook(
-            url=settings.webhook_url, secret_token=settings.secret, allowed_updates=ALLOWED_UPDATES
-        ),
-        attempts=attempts,
-        max_wait=300.0,
-    )
-    logger.info("Telegram webhook set to %s", settings.webhook_url)
 
 
 class TelegramInput(InputChannel):
@@ -447,65 +328,7 @@ async def _set_webhook_logged(bot: Bot, settings: TelegramSettings) -> None:
         logger.exception("Could not set the Telegram webhook to %s", settings.webhook_url)
 
 
-async def poll(settings: TelegramSettings, rasa_url: str, timeout: int = 25) -> None:
-    """Development mode: getUpdates in a loop and forward each update to the Rasa server's Telegram webhook."""
-    if not settings.token or not settings.secret:
-        raise SystemExit("Set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET (the same values as the Rasa server).")
-    webhook = f"{rasa_url.rstrip('/')}/webhooks/telegram/webhook"
-    async with make_bot(settings) as bot, httpx.AsyncClient(timeout=30) as client:
-        await with_retry(lambda: bot.delete_webhook())
-        logger.info("Polling Telegram as @%s; forwarding updates to %s", bot.username, webhook)
-        offset: int | None = None
-        while True:
-            try:
-                updates = await with_retry(
-                    lambda offset=offset: bot.get_updates(
-                        offset=offset, timeout=timeout, read_timeout=timeout + 10, allowed_updates=ALLOWED_UPDATES
-                    )
-                )
-            except TelegramError:
-                logger.exception("getUpdates failed; retrying in 5s")
-                await asyncio.sleep(5)
-                continue
-            for update in updates:
-                await forward(client, webhook, settings.secret, update)
-                offset = update.update_id + 1
-
-
-async def forward(client: httpx.AsyncClient, webhook: str, secret: str, update: Update, attempts: int = 10) -> None:
-    """POST one update to the Rasa webhook, retrying while the Rasa server is unreachable."""
-    delay = 1.0
-    for attempt in range(1, attempts + 1):
-        try:
-            reply = await client.post(
-                webhook, content=update.to_json(), headers={SECRET_HEADER: secret, "Content-Type": "application/json"}
-            )
-            if reply.status_code == 200:
-                return
-            logger.error("Rasa webhook answered %s to update %s: %s", reply.status_code, update.update_id, reply.text)
-            if reply.status_code < 500:
-                return
-        except httpx.HTTPError as error:
-            logger.warning("Rasa server unreachable (%s), attempt %d/%d", error, attempt, attempts)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 30.0)
-    logger.error("Dropped Telegram update %s after %d attempts", update.update_id, attempts)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m channels.telegram", description=__doc__.splitlines()[0])
-    parser.add_argument("--polling", action="store_true", help="poll getUpdates and forward to the Rasa server")
-    parser.add_argument("--rasa-url", default=default_rasa_url())
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    if not args.polling:
-        parser.print_help()
-        return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(poll(TelegramSettings.from_env(), args.rasa_url))
-    return 0
-
-
 if __name__ == "__main__":
+    from channels.telegram_polling import main
+
     sys.exit(main())
