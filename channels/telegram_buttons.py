@@ -3,7 +3,7 @@
 Every Rasa server runs this code, so a button sent by one replica (or before a restart) is understood by every other.
 A payload of at most 64 bytes travels as it is. A longer `/intent{"entity": "value"}` travels in a compact form,
 `~` + JSON style + intent abbreviation + `;key=value` per entity, e.g.
-`/ask_program_detail{"program_id": "emergency-management-stabilization"}` (73 bytes) →
+`/ask_program_detail{"program_id": "emergency-management-stabilization"}` (71 bytes) →
 `~sd;p=emergency-management-stabilization` (40 bytes); decoding rebuilds the payload byte for byte. Anything that
 still does not fit travels as `"` + the button's title, which reaches the bot as if the owner had typed it.
 
