@@ -145,6 +145,9 @@ class ActionSearchPrograms(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         if distress_level(latest_text(tracker)) == 2:
             return distress_handoff(dispatcher, tracker) or []
+        verdict = verdict_for_named_program(dispatcher, tracker)  # "대표가 만 41세면 청년전용창업자금은 안 되나요?"
+        if verdict is not None:
+            return verdict
         kb = get_kb()
         program_id = named_program(tracker, kb)
         guide = guide_answer(kb, latest_text(tracker), program_id=program_id)

@@ -246,3 +246,12 @@ async def test_an_ordinal_points_at_the_recommended_program(kb, dispatcher, doma
     events = await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
     assert {"event": "slot", "timestamp": None, "name": "program", "value": expected} in events
     assert kb.get(expected).title in texts(dispatcher)
+
+
+async def test_a_named_program_with_company_facts_gets_a_verdict_whatever_the_intent(kb, dispatcher, domain):
+    tracker = make_tracker("창업 5년차인데 청년전용창업자금 되나요?", "ask_startup_fund",
+                           entities={"program": "youth-startup-fund", "business_age": 5}, slots={"business_age": 5},
+                           after=[{"event": "slot", "name": "business_age", "value": 5}])
+    await ActionSearchPrograms().run(dispatcher, tracker, domain)
+    said = texts(dispatcher)  # the test programs' rules are not the engine's, so the verdict here is 'cannot tell'
+    assert said.startswith("청년전용창업자금은(는) 말씀하신 정보만으로는") and "대신 살펴볼 만한 사업" in said
