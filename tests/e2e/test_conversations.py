@@ -113,7 +113,8 @@ def test_program_question_is_answered_with_year_and_source(rasa_server: str):
 def test_disaster_fast_track_in_one_turn(rasa_server: str):
     chat = Chat(rasa_server)
     text = joined(chat.say('/ask_emergency_fund{"crisis_type":"호우"}'))
-    assert "재해" in text and "1811-3655" in text and "출처: http" in text, text
+    assert "재해" in text and "1811-3655" in text and "출처: 뉴시스" in text, text
+    assert "http" not in text and len(text) <= 600, text  # named sources, one phone screen
 
 
 def test_handoff_silences_the_bot_until_released(rasa_server: str, server_env: dict[str, str]):
