@@ -15,8 +15,8 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.engine import Engine
 
 from bot.database import database_engine
-from bot.privacy import mask_pii
 from bot.rasa_api import api_request
+from channels.privacy import mask_pii
 
 STATUSES = ("open", "taken", "released")
 SILENT_STATUSES = ("open", "taken")

@@ -9,7 +9,7 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.privacy import masking_on_new_message
+from channels.privacy import masking_on_new_message
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -71,5 +71,5 @@ def _without_control(value: Any) -> Any:
 
 
 def hand_off(on_new_message: Handler) -> Handler:
-    """Rasa's message handler as every channel calls it: personal data is masked first (bot.privacy)."""
+    """Rasa's message handler as every channel calls it: personal data is masked first (channels.privacy)."""
     return masking_on_new_message(on_new_message)

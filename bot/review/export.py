@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from bot.paths import REPO_ROOT, TRAINING_DATA_DIR
-from bot.privacy import mask_pii
 from bot.review.store import annotate, log_action, reviewed_examples
+from channels.privacy import mask_pii
 
 REVIEWED_FILE = TRAINING_DATA_DIR / "nlu" / "reviewed_examples.yml"
 HOLDOUT_FILE = REPO_ROOT / "bot" / "review" / "reviewed_holdout.yml"

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 
 from bot.database import database_engine
 from bot.paths import DOMAIN_FILE
-from bot.privacy import mask_pii
+from channels.privacy import mask_pii
 
 KST = ZoneInfo("Asia/Seoul")
 LOW_CONFIDENCE = float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.7"))

@@ -161,7 +161,7 @@ async def test_text_reaches_the_bot_masked_as_the_kakao_user_and_the_answer_is_s
     [message] = bot.messages
     assert (message.sender_id, message.input_channel) == ("botUserKey-42", "kakao")
     await ask(platform, url, skill_payload("연락처 010-1234-5678", user_id="botUserKey-42"))
-    assert bot.messages[-1].text == "연락처 <전화번호>"  # masked before the bot sees it (bot.privacy)
+    assert bot.messages[-1].text == "연락처 <전화번호>"  # masked before the bot sees it (channels.privacy)
     too_long = await ask(platform, url, skill_payload("가" * 2001))
     assert texts(too_long) == [TOO_LONG_REPLY] and len(bot.messages) == 2
 

@@ -43,7 +43,7 @@ async def test_session_reply_and_done(server, client: WidgetClient) -> None:
         {"text": "에코: 긴급경영안정자금 알려주세요"}]
     assert (received[0].sender_id, received[0].input_channel) == (session_id, "socketio")
     await client.say({"message": "제 번호는 010-1234-5678 입니다", "session_id": session_id})
-    assert received[1].text == "제 번호는 <전화번호> 입니다"  # masked before the bot sees it (bot.privacy)
+    assert received[1].text == "제 번호는 <전화번호> 입니다"  # masked before the bot sees it (channels.privacy)
 
 
 async def test_buttons_arrive_as_quick_replies(server, client: WidgetClient) -> None:

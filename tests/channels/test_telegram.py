@@ -113,7 +113,7 @@ async def test_text_goes_to_the_bot_and_the_reply_is_sent_as_plain_text(telegram
     assert sent.params == {"chat_id": 42, "text": "에코: 긴급경영안정자금 <b>알려주세요</b> *_"}  # no parse_mode
     await post(base, message_update("연락처 010-1234-5678"))
     await settle(channel)
-    assert recorder.messages[-1].text == "연락처 <전화번호>"  # masked before the bot sees it (bot.privacy)
+    assert recorder.messages[-1].text == "연락처 <전화번호>"  # masked before the bot sees it (channels.privacy)
 
 
 async def test_webhook_answers_at_once_while_the_bot_is_still_thinking(bot_api: FakeBotApi) -> None:

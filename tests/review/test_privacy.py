@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.privacy import CORPORATE, PLACEHOLDERS, find_pii, mask_event, mask_pii, masking_on_new_message
+from channels.privacy import CORPORATE, PLACEHOLDERS, find_pii, mask_event, mask_pii, masking_on_new_message
 
 RAW = {
     "900101-1234567": "<주민등록번호>",
