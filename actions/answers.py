@@ -3,22 +3,26 @@ or plainly not known with the counsellor offered; and eligibility verdicts for a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.handover import distress_handoff
 from actions.knowledge import get_kb
+from actions.korean import ordinal_position
 from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, eligibility_verdict
+from knowledge_base.answering import Reply, answer_question, eligibility_verdict, topic_of
 from knowledge_base.questions import is_question, mentions_domain, wants_programs
 
 INTAKE_FORM = "company_profile_form"
+PROGRAM_QUESTION_ACTION = "action_answer_program_question"
+BACK_REFERENCE = re.compile(r"(그|이|저|아까|방금)\s*(자금|사업|거|것|프로그램)")
 FAST_TRACK_ACTION = "action_emergency_fast_track"
 NOT_KNOWN_RESPONSE = "utter_not_known"
 SUGGEST_RESPONSE = "utter_suggest_guides"
@@ -43,6 +47,14 @@ def route_by_content(tracker: Tracker) -> str | None:
     if wants_programs(text) or (facts and not is_question(text)):
         return INTAKE_FORM
     return None
+
+
+def refers_to_shown_program(tracker: Tracker, text: str) -> bool:
+    """True when the message points back at a program the bot showed ('두 번째 거', '마지막 자금', '그 자금') and asks
+    about one of its aspects — the program question action resolves which and answers for it."""
+    shown = tracker.get_slot("recommended_programs") or tracker.get_slot("program")
+    pointing = ordinal_position(text) is not None or bool(BACK_REFERENCE.search(text))
+    return bool(shown) and pointing and topic_of(text) is not None
 
 
 def titles(kb: KnowledgeBase) -> dict[str, str]:
@@ -112,6 +124,8 @@ class ActionAnswerQuestion(Action):
         verdict = verdict_for_named_program(dispatcher, tracker)
         if verdict is not None:
             return verdict
-        kb = get_kb()
         text = latest_text(tracker)
+        if refers_to_shown_program(tracker, text):  # "두 번째 거 한도는요?", "그 자금 서류는요?"
+            return [FollowupAction(PROGRAM_QUESTION_ACTION)]
+        kb = get_kb()
         return send_reply(dispatcher, kb, answer_question(kb, text), text)

@@ -18,7 +18,7 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_question
+from knowledge_base.answering import Reply, answer_question, topic_of
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question
@@ -42,6 +42,7 @@ SEARCH_HINTS = {
 TOPIC_BY_INTENT = {"ask_eligibility": ["eligibility"], "ask_documents": ["documents"],
                    "ask_application": ["application"], "ask_contact": ["contact"]}
 TOPIC_BY_TERM = {"한도": "limit", "금리": "rate", "기간": "period"}
+TERMS_INTENT = "ask_terms"
 TOPIC_QUERY_HINTS = {"rate": "정책자금 기준금리", "limit": "정책자금 융자 한도", "period": "정책자금 대출 기간"}
 DISASTERS = {"재해", "태풍", "호우", "폭우", "집중호우", "홍수", "침수", "산불", "화재", "지진", "폭설", "한파", "가뭄",
              "풍수해"}
@@ -249,7 +250,7 @@ class ActionAnswerProgramQuestion(Action):
             return verdict
         kb = get_kb()
         intent = latest_intent(tracker) or ""
-        topics = topics_for(intent, latest_entity(tracker, "term_type"))
+        topics = topics_for(intent, latest_entity(tracker, "term_type"), latest_text(tracker))
         named = named_program(tracker, kb)
         guide = guide_answer(kb, latest_text(tracker), focused=not named and bool(focused_program(tracker, kb)),
                              program_id=named)
@@ -288,13 +289,15 @@ class ActionAnswerProgramQuestion(Action):
         return [SlotSet("program", program_id)]
 
 
-def topics_for(intent: str, term_type: Any) -> list[str]:
-    """Knowledge-base topics a question asks about (all three key terms when ask_terms names none)."""
+def topics_for(intent: str, term_type: Any, text: str = "") -> list[str]:
+    """Knowledge-base topics a question asks about: by intent, by the term named, by the question's words ('서류가
+    뭐예요', not for a terms question), else all three key terms."""
     if intent in TOPIC_BY_INTENT:
         return TOPIC_BY_INTENT[intent]
     if term_type in TOPIC_BY_TERM:
         return [TOPIC_BY_TERM[term_type]]
-    return list(render.TERM_LABELS)
+    asked = topic_of(text) if text and intent != TERMS_INTENT else None  # '조건' of a loan = its terms
+    return [asked] if asked else list(render.TERM_LABELS)
 
 
 def emergency_track(crisis_type: str | None, revenue_change: float | None) -> str | None:

@@ -335,7 +335,18 @@ class KnowledgeBase:
                 key = (self.is_stale(program), -fit, -relevance.get(pid, 0.0))
                 ranked.append((key, self._hit(pid, relevance.get(pid, 0.0), decision)))
         ranked.sort(key=lambda item: item[0])
-        return [hit for _, hit in ranked[:top_k]]
+        chosen: list[Hit] = []
+        for _, hit in ranked:  # never an umbrella program together with one of its own tracks
+            if len(chosen) < top_k and not any(umbrella_and_track(hit.title, other.title) for other in chosen):
+                chosen.append(hit)
+        return chosen
+
+
+def umbrella_and_track(first: str, second: str) -> bool:
+    """True when one title is a program and the other one of its tracks ('긴급경영안정자금' and
+    '긴급경영안정자금(일시적 경영애로)'); two tracks of one program are different offers."""
+    bases = [title.split("(")[0].replace(" ", "") for title in (first, second)]
+    return bases[0] == bases[1] and ("(" in first) != ("(" in second)
 
 
 def profile_query(profile: dict[str, Any]) -> str:

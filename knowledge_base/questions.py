@@ -10,7 +10,7 @@ from knowledge_base.agencies import agency_named_in
 QUESTION_ENDINGS = re.compile(
     r"(\?|？|나요|까요|가요|인가요|던가요|ㄴ가요|나여|까여|가여|는지|은지|ㄴ지|을지|할지|죠|되요|돼요|되나|되남|"
     r"어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|"
-    r"[되하있없]나\s*$|[될할갈볼줄쓸받낼을일]까\s*$|냐|니\s*$|임\s*$)"
+    r"[되하있없]나\s*$|[될할갈볼줄쓸받낼을일걸]까\s*$|냐|니\s*$|임\s*$)"
     r"\s*[?!.~ㅠㅜ]*\s*$")
 QUESTION_WORDS = re.compile(
     r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
@@ -28,7 +28,7 @@ WISH_WORDS = re.compile(r"(받고\s*싶|신청하고\s*싶|알아보(고|려고?
 # Words of a specific question (credit, screening, documents, terms …): such a message asks that, not for programs.
 SPECIFIC_WORDS = re.compile(
     r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
-    r"언제|얼마나|며칠|왜|차이|중복|동시|보증)")
+    r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요))")
 
 
 def is_question(text: str) -> bool:

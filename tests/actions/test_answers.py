@@ -98,3 +98,13 @@ async def test_the_guide_detail_lists_every_source_with_its_link(kb, dispatcher,
     said = texts(dispatcher)
     assert said.startswith("[떨어진 뒤 다시 신청하기]") and "자세한 설명" in said
     assert "• 뉴스1 (2026년) https://www.news1.kr/example" in said
+
+
+async def test_a_question_pointing_back_at_a_shown_program_goes_to_that_programs_answer(kb, dispatcher, domain):
+    tracker = make_tracker("마지막 자금은 서류가 뭐예요?", "ask_question",
+                           slots={"recommended_programs": ["youth-startup-fund", "startup-foundation-fund"]})
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "name": "action_answer_program_question", "timestamp": None}]
+    dispatcher.messages.clear()
+    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("창업기반지원자금 제출서류")  # the last card's documents, not the first's

@@ -151,3 +151,11 @@ def test_the_generic_disaster_of_the_fast_track_button_qualifies_for_the_disaste
     hits = kb.search("재해 피해 재해중소기업 확인증 긴급경영안정자금", top_k=1, profile={"crisis_type": "재해"})
     assert hits[0].program_id == "emergency-disaster-fund"
     assert hits[0].eligible is True
+
+
+def test_a_program_and_its_own_track_are_not_recommended_together(kb: KnowledgeBase) -> None:
+    profile = {"business_age": 10, "industry": "제조업", "region": "서울특별시", "employee_count": 5,
+               "revenue_change": -20, "export_status": "수출중", "fund_purpose": "운전", "rep_age": 35}
+    titles = [hit.title for hit in kb.recommend(profile, "매출이 20% 줄었어요 긴급경영안정자금", top_k=3)]
+    umbrellas = {title for title in titles if "(" not in title}
+    assert len(titles) == 3 and not any(title.split("(")[0] in umbrellas for title in titles if "(" in title), titles
