@@ -39,7 +39,8 @@ class SharedServices:
     def environment(self) -> dict[str, str]:
         """The variables endpoints.production.yml and the tracker store read."""
         redis = urlparse(self.redis_url)
-        return {"TRACKER_DB_URL": self.tracker_db_url, "REDIS_HOST": redis.hostname or "127.0.0.1",
+        return {"TRACKER_DB_URL": self.tracker_db_url, "BOT_RATE_LIMIT_REDIS_URL": self.redis_url,
+                "REDIS_HOST": redis.hostname or "127.0.0.1",
                 "REDIS_PORT": str(redis.port or 6379), "REDIS_LOCK_DB": (redis.path or "/1").strip("/") or "1"}
 
     @classmethod

@@ -2,19 +2,23 @@
 
 Configured by environment variables (read when Rasa builds the channels):
 BOT_RATE_LIMIT_PER_SENDER and BOT_RATE_LIMIT_PER_IP (messages per minute, a burst of that many; 0 turns the limit
-off) and BOT_TRUSTED_PROXIES (space/comma-separated addresses or networks whose X-Forwarded-For is believed).
+off), BOT_TRUSTED_PROXIES (space/comma-separated addresses or networks whose X-Forwarded-For is believed) and
+BOT_RATE_LIMIT_REDIS_URL (production shape: the budgets are counted in Redis, so all replicas spend one budget).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+import redis
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
@@ -25,6 +29,8 @@ DRAIN_BYTES = 1024 * 1024
 """An oversized body up to this size is read and dropped so the client can read its 413; beyond it, cut off."""
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+REDIS_TIMEOUT_SECONDS = 0.25
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,44 @@ class RateLimiter:
             del self._buckets[key]
 
 
+@dataclass
+class SharedRateLimiter:
+    """`per_minute` messages per key in fixed one-minute windows counted in Redis, so every replica of the
+    production shape spends one budget. A Redis outage lets messages through (logged): it must not silence the bot."""
+
+    per_minute: int
+    client: Any  # redis.Redis
+    scope: str
+    clock: Callable[[], float] = time.time
+
+    def hit(self, key: str) -> Decision:
+        """Count one message for `key` in the current window."""
+        now = self.clock()
+        window = int(now // 60)
+        name = f"bot:ratelimit:{self.scope}:{window}:{key}"
+        try:
+            pipe = self.client.pipeline()
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            count = int(pipe.execute()[0])
+        except redis.RedisError as error:
+            logger.warning("shared rate limit unavailable, message let through: %s", error)
+            return Decision()
+        if count <= self.per_minute:
+            return Decision()
+        return Decision(retry_after=max(0.001, (window + 1) * 60 - now), first_refusal=count == self.per_minute + 1)
+
+
+class Limiter(Protocol):
+    def hit(self, key: str) -> Decision: ...
+
+
+def _limiter(per_minute: int, scope: str, clock: Callable[[], float], client: Any) -> Limiter | None:
+    if not per_minute:
+        return None
+    return SharedRateLimiter(per_minute, client, scope) if client is not None else RateLimiter(per_minute, clock)
+
+
 def _per_minute(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     try:
@@ -121,18 +165,22 @@ def client_ip(peer: str, forwarded_for: str | None, trusted_proxies: Iterable[Ne
 class ChannelLimits:
     """The per-sender and per-IP limits of one channel and how it finds the client's address."""
 
-    per_sender: RateLimiter | None
-    per_ip: RateLimiter | None
+    per_sender: Limiter | None
+    per_ip: Limiter | None
     trusted_proxies: tuple[Network, ...] = ()
 
     @classmethod
     def from_env(cls, clock: Callable[[], float] = time.monotonic) -> ChannelLimits:
-        """Limits from BOT_RATE_LIMIT_PER_SENDER, BOT_RATE_LIMIT_PER_IP and BOT_TRUSTED_PROXIES."""
+        """Limits from BOT_RATE_LIMIT_PER_SENDER, BOT_RATE_LIMIT_PER_IP, BOT_TRUSTED_PROXIES and (shared across
+        replicas) BOT_RATE_LIMIT_REDIS_URL."""
         per_sender = _per_minute("BOT_RATE_LIMIT_PER_SENDER", DEFAULT_PER_SENDER)
         per_ip = _per_minute("BOT_RATE_LIMIT_PER_IP", DEFAULT_PER_IP)
+        url = os.environ.get("BOT_RATE_LIMIT_REDIS_URL", "").strip()
+        client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                                      socket_connect_timeout=REDIS_TIMEOUT_SECONDS) if url else None
         return cls(
-            per_sender=RateLimiter(per_sender, clock) if per_sender else None,
-            per_ip=RateLimiter(per_ip, clock) if per_ip else None,
+            per_sender=_limiter(per_sender, "sender", clock, client),
+            per_ip=_limiter(per_ip, "ip", clock, client),
             trusted_proxies=parse_networks(os.environ.get("BOT_TRUSTED_PROXIES", "")),
         )
 
