@@ -21,7 +21,7 @@ from knowledge_base.answering import Reply, answer_question, eligibility_verdict
 from knowledge_base.questions import is_question, mentions_domain, wants_programs
 
 INTAKE_FORM = "company_profile_form"
-PROGRAM_QUESTION_ACTION = "action_answer_program_question"
+SHOWN_PROGRAM_ACTION = "action_answer_shown_program"
 BACK_REFERENCE = re.compile(r"(그|이|저|아까|방금)\s*(자금|사업|거|것|프로그램)")
 FAST_TRACK_ACTION = "action_emergency_fast_track"
 NOT_KNOWN_RESPONSE = "utter_not_known"
@@ -51,7 +51,7 @@ def route_by_content(tracker: Tracker) -> str | None:
 
 def refers_to_shown_program(tracker: Tracker, text: str) -> bool:
     """True when the message points back at a program the bot showed ('두 번째 거', '마지막 자금', '그 자금') and asks
-    about one of its aspects — the program question action resolves which and answers for it."""
+    about one of its aspects — action_answer_shown_program resolves which and answers for it."""
     shown = tracker.get_slot("recommended_programs") or tracker.get_slot("program")
     pointing = ordinal_position(text) is not None or bool(BACK_REFERENCE.search(text))
     return bool(shown) and pointing and topic_of(text) is not None
@@ -85,6 +85,8 @@ def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker,
     text = latest_text(tracker)
     if not asks_something(text):
         return None
+    if refers_to_shown_program(tracker, text):  # "두 번째 거 한도는요?" the NLU was unsure of
+        return [FollowupAction(SHOWN_PROGRAM_ACTION)]
     kb = get_kb()
     reply = answer_question(kb, text)
     if only_confident and not reply.answered:
@@ -126,6 +128,6 @@ class ActionAnswerQuestion(Action):
             return verdict
         text = latest_text(tracker)
         if refers_to_shown_program(tracker, text):  # "두 번째 거 한도는요?", "그 자금 서류는요?"
-            return [FollowupAction(PROGRAM_QUESTION_ACTION)]
+            return [FollowupAction(SHOWN_PROGRAM_ACTION)]
         kb = get_kb()
         return send_reply(dispatcher, kb, answer_question(kb, text), text)

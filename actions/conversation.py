@@ -105,8 +105,9 @@ class ActionDefaultFallback(Action):
             return routed
         in_form = bool(tracker.active_loop.get("name"))  # there, an unanswerable message is re-asked by the form
         answered = answer_from_index(dispatcher, tracker, only_confident=in_form)  # outside, "not known" plainly
-        if answered is not None:
-            return answered if in_form else [*answered, FollowupAction("action_listen")]
+        if answered is not None:  # outside the form the turn ends here, unless the answer is another action's
+            handed_on = any(event.get("event") == "followup" for event in answered)
+            return answered if in_form or handed_on else [*answered, FollowupAction("action_listen")]
         if failed_turns(tracker, {FALLBACK_ACTION}) >= 2:
             dispatcher.utter_message(text="거듭 이해하지 못해 죄송합니다. 상담원이 직접 도와드리도록 연결할게요.")
             return hand_over(dispatcher, tracker, "fallback")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
@@ -343,3 +343,15 @@ class ActionEmergencyFastTrack(Action):
         dispatcher.utter_message(text=text, buttons=[*render.detail_buttons(hit.program_id)[:2],
                                                      render.HANDOFF_BUTTON, *render.RATING_BUTTONS])
         return [SlotSet("program", hit.program_id)]
+
+
+class ActionAnswerShownProgram(ActionAnswerProgramQuestion):
+    """A question pointing back at a shown program ('두 번째 거 한도는요?') that the NLU did not take for a program
+    question: answered like one, then the turn ends (inside the intake form, the form goes on)."""
+
+    def name(self) -> str:
+        return "action_answer_shown_program"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        return events if tracker.active_loop.get("name") else [*events, FollowupAction("action_listen")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.answers import ActionAnswerQuestion
 from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionGreet, ActionOutOfScope
-from actions.programs import ActionAnswerProgramQuestion, ActionProgramDetail
+from actions.programs import ActionAnswerProgramQuestion, ActionAnswerShownProgram, ActionProgramDetail
 from tests.actions.builders import make_tracker, payloads, texts
 
 
@@ -104,7 +104,8 @@ async def test_a_question_pointing_back_at_a_shown_program_goes_to_that_programs
     tracker = make_tracker("마지막 자금은 서류가 뭐예요?", "ask_question",
                            slots={"recommended_programs": ["youth-startup-fund", "startup-foundation-fund"]})
     events = await ActionAnswerQuestion().run(dispatcher, tracker, domain)
-    assert events == [{"event": "followup", "name": "action_answer_program_question", "timestamp": None}]
+    assert events == [{"event": "followup", "name": "action_answer_shown_program", "timestamp": None}]
     dispatcher.messages.clear()
-    await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
+    events = await ActionAnswerShownProgram().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("창업기반지원자금 제출서류")  # the last card's documents, not the first's
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}  # and the turn ends

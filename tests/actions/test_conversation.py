@@ -210,3 +210,10 @@ async def test_company_facts_the_nlu_was_unsure_of_start_the_intake(dispatcher, 
 async def test_a_greeting_that_asks_for_programs_starts_the_intake(dispatcher, domain, kb):
     events = await ActionGreet().run(dispatcher, make_tracker("안녕하세요 정책자금 추천받고 싶어요", "greet"), domain)
     assert events == [{"event": "followup", "name": "company_profile_form", "timestamp": None}]
+
+
+async def test_an_ordinal_follow_up_the_nlu_was_unsure_of_goes_to_that_program(dispatcher, domain, kb):
+    tracker = make_tracker("두 번째 거 한도는요?", "nlu_fallback",
+                           slots={"recommended_programs": ["youth-startup-fund", "startup-foundation-fund"]})
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "name": "action_answer_shown_program", "timestamp": None}]
