@@ -280,7 +280,7 @@ class ActionAnswerProgramQuestion(Action):
         if any(answer is None for answer in answers):
             dispatcher.utter_message(**not_known(f"{kb.get(program_id).title}의 해당 내용"))
             return [SlotSet("program", program_id)]
-        text = intro + "\n".join(answer.text for answer in answers if answer)
+        text = intro + render.answers_text([answer for answer in answers if answer])
         unsure = any(marker in text for marker in UNSURE_MARKERS)
         buttons = render.detail_buttons(program_id) if not unsure else [render.HANDOFF_BUTTON]
         if unsure:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from actions.profile import SLOT_LABELS
-from knowledge_base import Hit, Program
+from knowledge_base import Answer, Hit, Program
 from knowledge_base.agencies import publisher_of
 from knowledge_base.answering import Reply, Verdict, first_sentences
 from knowledge_base.guide_documents import Guide, Source
@@ -189,6 +189,15 @@ def reply_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
             buttons.append({"title": shorten(titles[related], 20), "payload": payload("ask_program_detail",
                                                                                        program_id=related)})
     return [*buttons, *RATING_BUTTONS]
+
+
+def answers_text(answers: list[Answer]) -> str:
+    """Program answers (limit, documents …) one after another, their link footers replaced by one line of named
+    sources with year."""
+    bodies = [answer.text.rsplit("\n", 1)[0] for answer in answers]
+    sources = [Source(publisher_of(answer.source_urls[0]), answer.as_of, answer.source_urls[0])
+               for answer in answers if answer.source_urls]
+    return "\n".join([*bodies, source_names(sources)] if sources else bodies)
 
 
 def suggestion_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:

@@ -101,7 +101,7 @@ async def test_rate_question_about_the_program_in_focus(kb, dispatcher, domain):
                            slots={"program": "emergency-disaster-fund"})
     await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("재해 긴급경영안정자금 금리: 2026년 기준 1.9% 고정")
-    assert "출처: https://example.go.kr/notice" in texts(dispatcher)
+    assert "출처: example.go.kr 2026년" in texts(dispatcher) and "https://" not in texts(dispatcher)
 
 
 async def test_terms_without_type_give_limit_rate_and_period_of_the_first_recommended(kb, dispatcher, domain):
