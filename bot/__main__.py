@@ -50,6 +50,8 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
         print(f"  demo website with the chat widget  http://127.0.0.1:{web_port}/")
         print(f"  staff review pages                 http://127.0.0.1:{web_port}/staff")
         print(f"  Rasa REST channel                  {servers[1].url}/webhooks/rest/webhook")
+        if os.environ.get("KAKAO_SKILL_ENABLED") == "1":
+            print(f"  KakaoTalk skill                    {servers[1].url}/webhooks/kakao/webhook?secret=…")
         print(f"  Rasa HTTP API                      {servers[1].url}/status  {token_note}")
         print(f"  action server                      {servers[0].url}/health")
         print(f"Logs: {VAR_DIR / 'logs'}. Press Ctrl-C to stop.", flush=True)

@@ -48,8 +48,3 @@ def wants_programs(text: str) -> bool:
     nor '노란우산공제 혜택이 뭐예요?', another agency's product)."""
     wish = RECOMMENDATION_WORDS.search(text) or WISH_WORDS.search(text)
     return bool(wish and not SPECIFIC_WORDS.search(text) and agency_named_in(text) is None)
-
-
-def asks_for_recommendation(text: str) -> bool:
-    """True when the text asks which programs fit (e.g. '받을 수 있는 지원사업 뭐 있나요')."""
-    return bool(RECOMMENDATION_WORDS.search(text))

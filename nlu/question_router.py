@@ -14,7 +14,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge_base.questions import asks_for_recommendation, is_question, wants_programs
+from knowledge_base.questions import is_question, wants_programs
 
 QUESTION_INTENT = "ask_question"
 RECOMMENDATION_INTENT = "ask_recommendation"
@@ -33,7 +33,7 @@ def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str 
         return FACTS_INTENT  # company facts with a need ("…직원은 5명이고 운전자금이 필요해요") start the intake
     if intent == QUESTION_INTENT and not states_facts and wants_programs(text):
         return RECOMMENDATION_INTENT  # "정책자금 받고싶은데요", "받을 수 있는 지원사업 뭐 있어요?"
-    if intent in INTAKE_INTENTS and not states_facts and is_question(text) and not asks_for_recommendation(text):
+    if intent in INTAKE_INTENTS and not states_facts and is_question(text) and not wants_programs(text):
         return QUESTION_INTENT
     return None
 

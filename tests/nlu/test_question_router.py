@@ -9,7 +9,7 @@ from nlu.question_router import QuestionRouter, route
 
 
 @pytest.mark.parametrize("text", ["세금 체납이 있으면 심사에 영향이 있을까?", "왜 상시근로자 수가 중요한가요?",
-                                  "국세 체납, 지원 불가 사유일까?"])
+                                  "국세 체납, 지원 불가 사유일까?", "수출바우처는 어떤 지원인가요?"])
 def test_a_plain_question_goes_to_ask_question(text: str) -> None:
     assert route(text, "ask_recommendation", []) == "ask_question"
     assert route(text, "inform", []) == "ask_question"
