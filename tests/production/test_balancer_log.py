@@ -17,8 +17,7 @@ from bot.production import render_nginx_config, start_balancer
 def test_the_kakao_secret_in_the_url_does_not_reach_the_access_log(tmp_path: Path) -> None:
     port, closed = free_port(), f"http://127.0.0.1:{free_port()}"  # upstreams that do not answer: nginx says 502
     config = render_nginx_config(tmp_path, port, free_port(), free_port(), [closed], [closed], closed, 20)
-    balancer = start_balancer(config, tmp_path, port, tmp_path)
-    balancer.start()
+    balancer = start_balancer(config, tmp_path, port, tmp_path)  # started already
     try:
         balancer.wait_ready(timeout=30)
         reply = httpx.post(f"http://127.0.0.1:{port}/webhooks/kakao/webhook?secret=top-secret-value", json={})
@@ -31,3 +30,4 @@ def test_the_kakao_secret_in_the_url_does_not_reach_the_access_log(tmp_path: Pat
         assert "POST /webhooks/kakao/webhook" in text and "top-secret-value" not in text
     finally:
         balancer.stop()
+    assert balancer.process.poll() is not None  # nothing left running
