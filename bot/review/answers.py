@@ -14,8 +14,8 @@ import re
 
 from aiohttp import web
 
+from bot.review.pages import CONFIG, badges, esc, int_field, page, post_form, redirect, url
 from bot.review.store import DECISIONS, ReviewError, Turn, get_turn, record_answer
-from bot.review.web import CONFIG, _badges, _int, esc, page, post_form, redirect, url
 from knowledge_base.guide_documents import (
     MAX_ANSWER_SENTENCES,
     DocumentError,
@@ -133,7 +133,7 @@ def _form_page(request: web.Request, turn: Turn, values: dict[str, str], error: 
                      f"<select name='see'><option value=''>가이드 선택</option>{items}</select> ", "이 가이드로 연결")
     body = (
         (f"<p class='msg err'>{esc(error)}</p>" if error else "") + current +
-        f"<h2>질문</h2><p><b>{esc(turn.text)}</b></p><p>사유 {_badges(turn.reasons)} · 대화 {esc(turn.sender_id)} · "
+        f"<h2>질문</h2><p><b>{esc(turn.text)}</b></p><p>사유 {badges(turn.reasons)} · 대화 {esc(turn.sender_id)} · "
         f"<a href='{url(request, 'turn', event_id=turn.event_id)}'>턴 검토로</a></p><h2>챗봇의 답</h2>{replies}"
         "<h2>답변 작성</h2><p>저장하면 바로 챗봇의 답변 자료에 더해집니다(재학습 없이 같은 뜻의 다음 질문부터). "
         "출처 주소·발행 기관·기준 연도를 함께 적어 주세요.</p>" + write +
@@ -145,7 +145,7 @@ def _form_page(request: web.Request, turn: Turn, values: dict[str, str], error: 
 
 async def answer_page(request: web.Request) -> web.Response:
     """GET: the question, the bot's reply and the two forms; POST: write or link, then back to the queue."""
-    event_id = _int(request.match_info["event_id"])
+    event_id = int_field(request.match_info["event_id"])
     db = request.app[CONFIG]["db"]
     turn, _ = get_turn(event_id, db)
     if turn.is_payload:

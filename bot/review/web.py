@@ -9,7 +9,6 @@ header), that address is locked out for LOGIN_LOCKOUT seconds (429); failures an
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
 import logging
@@ -22,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,20 @@ from bot.retrain import is_running
 from bot.review import analytics
 from bot.review.export import export
 from bot.review.inbox import take_or_release
+from bot.review.pages import (
+    CONFIG,
+    badges,
+    csrf_token,
+    esc,
+    int_field,
+    kst,
+    options,
+    page,
+    post_form,
+    redirect,
+    sign,
+    url,
+)
 from bot.review.store import (
     DECISIONS,
     KST,
@@ -65,20 +78,6 @@ LOGIN_LOCKOUT = 15 * 60.0
 LOCAL_PROXIES = parse_networks("127.0.0.1 ::1")
 STATUS_LABELS = {"pending": "미검토", "reviewed": "검토 완료", "all": "전체"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("staff_config", dict)
-
-STYLE = """
-body{font-family:'Noto Sans KR','Noto Sans CJK KR','Malgun Gothic',sans-serif;margin:0;color:#222;background:#f6f7f9}
-nav{background:#12355b;padding:.6em 1em}nav a{color:#fff;margin-right:1.2em;text-decoration:none}
-main{padding:1em 1.5em;max-width:1200px}table{border-collapse:collapse;width:100%;background:#fff}
-td,th{border:1px solid #dde;padding:.35em .5em;text-align:left;vertical-align:top;font-size:.92em}
-th{background:#eef1f6}.badge{display:inline-block;background:#e3ecf7;border-radius:.6em;padding:0 .5em;margin:1px;
-font-size:.85em}.warn{background:#fde2e1}.msg{background:#fff7d6;border:1px solid #eed27a;padding:.5em;margin:.5em 0}
-.err{background:#fde2e1;border-color:#e99}.user{background:#eef6ff}.bot{background:#fff}.focus{outline:3px solid #f0a}
-form.inline{display:inline}button{margin:2px;padding:.25em .7em}input,select{padding:.2em}
-.chat td{border:none;border-bottom:1px solid #eee}.charts svg{max-width:100%;height:auto;background:#fff;margin:.5em 0}
-pre{white-space:pre-wrap;margin:0}
-"""
 
 
 # --- configuration and authentication --------------------------------------------------------------------------
@@ -175,10 +174,6 @@ def _token_failed(request: web.Request, name: str) -> None:
                    {"failures": limiter.max_failures, "lockout_seconds": limiter.lockout}, config["db"])
 
 
-def _sign(secret: bytes, value: str) -> str:
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
-
-
 def _who(request: web.Request) -> str | None:
     """The logged-in staff name (session cookie, or a bearer token with header X-Staff-Name)."""
     config = request.app[CONFIG]
@@ -191,13 +186,9 @@ def _who(request: web.Request) -> str | None:
         _token_failed(request, request.headers.get("X-Staff-Name", "").strip()[:40])
         return None
     name, _, signature = request.cookies.get(COOKIE, "").rpartition("|")
-    if name and hmac.compare_digest(signature, _sign(config["secret"], "session|" + name)):
+    if name and hmac.compare_digest(signature, sign(config["secret"], "session|" + name)):
         return name
     return None
-
-
-def _csrf(request: web.Request, who: str) -> str:
-    return _sign(request.app[CONFIG]["secret"], "csrf|" + who)[:32]
 
 
 @web.middleware
@@ -220,7 +211,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         request["who"] = who
         if request.method == "POST" and "Authorization" not in request.headers:
             form = await request.post()
-            if not hmac.compare_digest(str(form.get("csrf", "")), _csrf(request, who)):
+            if not hmac.compare_digest(str(form.get("csrf", "")), csrf_token(request, who)):
                 return page(request, "요청 거부", "<p class='msg err'>요청이 만료되었습니다. 다시 시도해 주세요.</p>",
                             status=403)
     try:
@@ -234,65 +225,6 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 # --- HTML helpers -----------------------------------------------------------------------------------------------
-
-
-def url(request: web.Request, name: str, query: dict[str, Any] | None = None, **parts: Any) -> str:
-    """URL of a named staff route (with the /staff prefix when mounted)."""
-    target = request.app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
-    if query:
-        target = target.with_query({k: str(v) for k, v in query.items() if v not in (None, "")})
-    return str(target)
-
-
-def kst(moment: datetime | None, seconds: bool = False) -> str:
-    """KST text of a stored time (SQLite returns naive UTC datetimes)."""
-    if moment is None:
-        return ""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return f"{moment.astimezone(KST):%Y-%m-%d %H:%M{':%S' if seconds else ''}}"
-
-
-def esc(value: Any) -> str:
-    """HTML-escaped text of a value (empty for None)."""
-    return "" if value is None else html.escape(str(value))
-
-
-def page(request: web.Request, title: str, body: str, status: int = 200) -> web.Response:
-    """A full staff page with the navigation bar."""
-    nav = ""
-    if request.get("who"):
-        links = [("queue", "검토 대기열"), ("handoffs", "상담원 연결"), ("analytics", "통계"), ("models", "모델"),
-                 ("audit", "감사 로그")]
-        nav = "<nav>" + "".join(f"<a href='{url(request, n)}'>{t}</a>" for n, t in links)
-        nav += (f"<form class='inline' method='post' action='{url(request, 'logout')}'>"
-                f"<button>로그아웃 ({esc(request['who'])})</button></form></nav>")
-    message = request.query.get("msg")
-    flash = f"<p class='msg'>{esc(message)}</p>" if message else ""
-    text = (f"<!doctype html><html lang='ko'><head><meta charset='utf-8'><title>{esc(title)} · 상담 검토</title>"
-            f"<meta name='viewport' content='width=device-width,initial-scale=1'><style>{STYLE}</style></head>"
-            f"<body>{nav}<main><h1>{esc(title)}</h1>{flash}{body}</main></body></html>")
-    return web.Response(text=text, content_type="text/html", status=status)
-
-
-def post_form(request: web.Request, action: str, fields: str, button: str) -> str:
-    """An inline POST form with the CSRF field."""
-    return (f"<form class='inline' method='post' action='{action}'>"
-            f"<input type='hidden' name='csrf' value='{_csrf(request, request['who'])}'>{fields}"
-            f"<button>{button}</button></form>")
-
-
-def options(values: list[str], selected: str | None, labels: dict[str, str] | None = None, blank: str = "전체") -> str:
-    """<option> list with an empty first choice."""
-    items = [f"<option value=''>{blank}</option>"] if blank else []
-    for value in values:
-        mark = " selected" if value == selected else ""
-        items.append(f"<option value='{esc(value)}'{mark}>{esc((labels or {}).get(value, value))}</option>")
-    return "".join(items)
-
-
-def redirect(request: web.Request, name: str, message: str, **parts: Any) -> web.HTTPFound:
-    """Redirect to a named page with a flash message."""
-    return web.HTTPFound(url(request, name, {"msg": message}, **parts))
 
 
 # --- pages ------------------------------------------------------------------------------------------------------
@@ -310,7 +242,7 @@ async def login_page(request: web.Request) -> web.Response:
             config["login_limiter"].succeed(client_address(request))
             log_action(who, "login", url=config["db"])
             response = web.HTTPFound(url(request, "queue"))
-            response.set_cookie(COOKIE, f"{who}|{_sign(config['secret'], 'session|' + who)}", httponly=True,
+            response.set_cookie(COOKIE, f"{who}|{sign(config['secret'], 'session|' + who)}", httponly=True,
                                 samesite="Strict", path=url(request, "index"), secure=request.secure,
                                 max_age=12 * 3600)
             raise response
@@ -350,10 +282,6 @@ def _decision(decision: dict[str, Any]) -> str:
     return f"{label} → {esc(decision['intent'])}" if decision.get("intent") else label
 
 
-def _badges(reasons: list[str]) -> str:
-    return "".join(f"<span class='badge warn'>{esc(REASONS.get(r, r))}</span>" for r in reasons)
-
-
 async def queue_page(request: web.Request) -> web.Response:
     filters, db = _filters(request), request.app[CONFIG]["db"]
     turns = queue(filters, db)
@@ -378,7 +306,7 @@ async def queue_page(request: web.Request) -> web.Response:
                   if "unanswered" in turn.reasons else "")
         rows.append(
             f"<tr><td>{turn.when:%Y-%m-%d %H:%M}</td><td>{esc(turn.channel)}</td><td>{esc(turn.text)}</td>"
-            f"<td>{esc(turn.predicted_intent)} ({confidence})</td><td>{_badges(turn.reasons)}"
+            f"<td>{esc(turn.predicted_intent)} ({confidence})</td><td>{badges(turn.reasons)}"
             f"{' 👎' if turn.rating == 'down' else ''}</td><td>{state}</td>"
             f"<td><a href='{url(request, 'turn', event_id=turn.event_id)}'>검토</a>{answer}</td></tr>")
     export_form = post_form(request, url(request, "export"), "", "확인된 예문 내보내기 (reviewed_examples.yml)")
@@ -388,7 +316,7 @@ async def queue_page(request: web.Request) -> web.Response:
 
 
 async def turn_page(request: web.Request) -> web.Response:
-    event_id = _int(request.match_info["event_id"])
+    event_id = int_field(request.match_info["event_id"])
     db = request.app[CONFIG]["db"]
     if request.method == "POST":
         form = await request.post()
@@ -406,7 +334,7 @@ async def turn_page(request: web.Request) -> web.Response:
         confidence = f"{item.confidence:.2f}" if item.confidence is not None else ""
         rating = {"up": " 👍", "down": " 👎"}.get(item.rating or "", "")
         chat.append(f"<tr{focus}><td>{item.when:%m-%d %H:%M}</td><td>👤 {esc(item.text)}</td>"
-                    f"<td>{esc(item.intent)} {confidence} {_badges(item.reasons)}{rating}</td></tr>")
+                    f"<td>{esc(item.intent)} {confidence} {badges(item.reasons)}{rating}</td></tr>")
         chat += [f"<tr class='bot'><td></td><td><pre>🤖 {esc(reply)}</pre></td><td></td></tr>"
                  for reply in item.bot_replies]
     ranking = ", ".join(f"{esc(r.get('name'))} {float(r.get('confidence') or 0):.2f}" for r in turn.ranking[:5])
@@ -431,7 +359,7 @@ async def turn_page(request: web.Request) -> web.Response:
     body = (
         f"{current}<h2>메시지</h2><p><b>{esc(turn.text)}</b></p><p>채널 {esc(turn.channel)}"
         f" · 대화 {esc(turn.sender_id)} · 예측 {esc(turn.predicted_intent)} · 순위: {ranking}</p>"
-        f"<p>사유 {_badges(turn.reasons)}</p>"
+        f"<p>사유 {badges(turn.reasons)}</p>"
         f"<h2>결정</h2><p>{' '.join(forms)}</p><p>{entity_form}</p>"
         f"<p><a href='{url(request, 'answer', event_id=event_id)}'>미답변 질문 답변 작성</a>"
         " (답변과 출처를 쓰거나 기존 가이드로 연결)</p>"
@@ -477,7 +405,7 @@ async def handoffs_page(request: web.Request) -> web.Response:
 
 async def handoff_action(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    message = take_or_release(_int(request.match_info["handoff_id"]), request.match_info["verb"], request["who"],
+    message = take_or_release(int_field(request.match_info["handoff_id"]), request.match_info["verb"], request["who"],
                               config["rasa_url"], config["db"])
     raise redirect(request, "handoffs", message)
 
@@ -550,13 +478,6 @@ async def audit_page(request: web.Request) -> web.Response:
                    f"<td>{esc(r['detail'])}</td></tr>" for r in audit_log(url=request.app[CONFIG]["db"]))
     return page(request, "직원 작업 기록",
                 f"<table><tr><th>시각</th><th>직원</th><th>작업</th><th>대상</th><th>내용</th></tr>{rows}</table>")
-
-
-def _int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError as error:
-        raise ReviewError(f"번호가 올바르지 않습니다: {value!r}") from error
 
 
 def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Application:
