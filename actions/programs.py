@@ -338,7 +338,7 @@ class ActionEmergencyFastTrack(Action):
             return events
         hit = hits[0]
         steps = answer_or_none(kb, hit.program_id, "application")
-        text = render.fast_track_text(hit, steps.text.rsplit("\n", 1)[0] if steps else None, caring=bool(level),
+        text = render.fast_track_text(hit, steps.body if steps else None, caring=bool(level),
                                       shown=hit.program_id == named)
         dispatcher.utter_message(text=text, buttons=[*render.detail_buttons(hit.program_id)[:2],
                                                      render.HANDOFF_BUTTON, *render.RATING_BUTTONS])

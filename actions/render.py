@@ -194,7 +194,7 @@ def reply_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
 def answers_text(answers: list[Answer]) -> str:
     """Program answers (limit, documents …) one after another, their link footers replaced by one line of named
     sources with year."""
-    bodies = [answer.text.rsplit("\n", 1)[0] for answer in answers]
+    bodies = [answer.body for answer in answers]
     sources = [Source(publisher_of(answer.source_urls[0]), answer.as_of, answer.source_urls[0])
                for answer in answers if answer.source_urls]
     return "\n".join([*bodies, source_names(sources)] if sources else bodies)

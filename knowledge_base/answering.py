@@ -182,7 +182,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     if program_id in kb.programs and topic:
         answer = kb.answer(program_id, topic)
         if answer is not None:
-            body = answer.text.rsplit("\n", 1)[0]  # the year-and-source footer is replaced by named sources
+            body = answer.body  # the year-and-source footer is replaced by named sources
             return Reply(kind="program", answer=first_sentences(body), document_id=program_id,
                          sources=program_sources(kb, program_id), confidence=1.0)
     passages = kb.passages(text)[:CANDIDATES]

@@ -76,6 +76,11 @@ class Answer:
     as_of: int
     source_urls: list[str]
 
+    @property
+    def body(self) -> str:
+        """The answer without its year-and-source footer (for replies that name their sources instead)."""
+        return self.text.rsplit("\n", 1)[0]
+
 
 @dataclass(frozen=True)
 class Passage:
