@@ -43,17 +43,19 @@ eval-retrieval: index
 bench-retrieval: index
 	$(PY) -m knowledge_base bench
 
+# Shapes vs the `rasa init` reference bot, saturation and a 200-turn conversation → reports/load.json;
+# e.g. ARGS="--users 50 --duration 60 --shape embedded --transport rest".
 bench-load: index train
-	$(PY) -m bot.load_test
+	$(PY) -m bot.load_test $(ARGS)
 
 telegram-polling: index train
 	$(PY) -m channels.telegram --polling
 
 review: setup
-	$(PY) -m bot.review
+	$(PY) -m bot.staff
 
 retrain: setup
-	$(PY) -m bot.retrain
+	$(PY) -m bot.staff.retrain
 
 # Re-resolve the pinned lock after editing requirements.in (needs network access to the package index).
 lock: setup

@@ -10,10 +10,10 @@ import sys
 import time
 from contextlib import nullcontext
 
+from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
+from bot.deploy.production import SharedServices, local_services, production_stack, supervise
 from bot.paths import VAR_DIR
-from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
-from bot.production import SharedServices, local_services, production_stack, supervise
-from bot.rasa_api import api_token
+from bot.server.rasa_api import api_token
 from bot.training import train, write_guide_questions
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)

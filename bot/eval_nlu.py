@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 from bot.nlu_scoring import (
     BLIND_ENTITIES,
     FALLBACK_INTENT,
@@ -43,7 +43,7 @@ from bot.nlu_scoring import (
     write_examples,
 )
 from bot.paths import CONFIG_FILE, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR
-from bot.rasa_api import api_token
+from bot.server.rasa_api import api_token
 from bot.training import rasa_train_command
 
 CHATBOT_CSV = REPO_ROOT.parent / "shared" / "datasets" / "chatbot_data_ko" / "ChatbotData.csv"
@@ -249,7 +249,7 @@ def parse_latency(model: Path, texts: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "-m", str(model),
+            [sys.executable, "-m", "bot.server.rasa_server", "run", "--enable-api", "-m", str(model),
              "-i", "127.0.0.1", "-p", str(port), "--endpoints", str(endpoints)],
             cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "RASA_API_TOKEN": api_token()},
             stdout=log, stderr=subprocess.STDOUT,

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.local_services import free_port
-from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
-from bot.rasa_api import api_url
+from bot.deploy.local_services import free_port
+from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
+from bot.server.rasa_api import api_url
 from bot.training import train
 from tests.channels.conftest import SECRET, TOKEN, ThreadedBotApi
 

@@ -14,7 +14,7 @@ case "$role" in
   rasa)
     # BOT_CORS_ORIGINS is a space-separated list: one `--cors` value per origin (the socket.io channel reads it too).
     # shellcheck disable=SC2086
-    exec python -m bot.rasa_server run --enable-api --model "${MODEL_PATH:-/app/model}" \
+    exec python -m bot.server.rasa_server run --enable-api --model "${MODEL_PATH:-/app/model}" \
       --credentials credentials.yml --endpoints "${RASA_ENDPOINTS:-endpoints.production.yml}" \
       --interface 0.0.0.0 --port "${RASA_PORT:-5005}" --cors ${BOT_CORS_ORIGINS:?set BOT_CORS_ORIGINS} "$@"
     ;;
@@ -22,7 +22,7 @@ case "$role" in
     SANIC_HOST="${ACTION_HOST:-0.0.0.0}" exec python -m rasa_sdk --actions actions --port "${ACTION_PORT:-5055}" "$@"
     ;;
   web)
-    exec python -m bot.web --host 0.0.0.0 --port "${WEB_PORT:-8080}" --rasa-url "${RASA_URL:?set RASA_URL}" \
+    exec python -m bot.deploy.website --host 0.0.0.0 --port "${WEB_PORT:-8080}" --rasa-url "${RASA_URL:?set RASA_URL}" \
       --socket-url "${PUBLIC_URL:?set PUBLIC_URL}" "$@"
     ;;
   ready)

@@ -14,7 +14,7 @@ from actions.conversation import (
     ActionRestart,
     ActionSessionStart,
 )
-from bot import handoff
+from bot.staff import handoff
 from tests.actions.builders import make_tracker, payloads, texts, user_event
 
 PAUSE = [{"event": "pause", "timestamp": None},

@@ -1,10 +1,10 @@
-"""The handoff table shared with the staff pages (bot/handoff.py) on a real SQLite file."""
+"""The handoff table shared with the staff pages (bot/staff/handoff.py) on a real SQLite file."""
 
 import sqlite3
 
 import pytest
 
-from bot import handoff
+from bot.staff import handoff
 
 
 def test_create_list_take_and_release(handoff_db):

@@ -14,7 +14,7 @@ from actions.programs import (
 )
 from actions.render import terms_lines
 from actions.tracker_utils import recent_query
-from bot import handoff
+from bot.staff import handoff
 from knowledge_base import Answer
 from tests.actions.builders import make_tracker, payloads, texts, user_event
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from hypothesis import strategies as st
 
-from bot.rasa_api import api_url
+from bot.server.rasa_api import api_url
 from channels.incoming import EMPTY_REPLY, ERROR_REPLY, NOT_TEXT_REPLY, RATE_LIMITED_REPLY, TOO_LONG_REPLY
 from channels.telegram import HELP_REPLY
 from tests.conftest import LiveStack

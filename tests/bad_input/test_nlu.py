@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from hypothesis import HealthCheck, assume, given, settings
 
-from bot.rasa_api import api_url
+from bot.server.rasa_api import api_url
 from channels.incoming import RejectedMessage, prepare_text
 from tests.bad_input.conftest import encode, hostile_texts
 from tests.conftest import LiveStack

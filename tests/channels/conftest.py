@@ -21,7 +21,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.server import configure_cors
 from sanic import Sanic
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 
 TOKEN = "123456:TEST-token"
 SECRET = "test-secret_42"

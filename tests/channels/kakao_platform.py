@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from aiohttp import web
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 
 FORMAT_DOC = "https://kakaobusiness.gitbook.io/main/tool/chatbot/skill_guide/answer_json_format"
 CALLBACK_DOC = "https://kakaobusiness.gitbook.io/main/tool/chatbot/skill_guide/ai_chatbot_callback_guide"

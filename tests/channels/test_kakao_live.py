@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
+from bot.deploy.processes import ServerProcess, start_rasa_server
 from bot.paths import REPO_ROOT
-from bot.processes import ServerProcess, start_rasa_server
-from bot.rasa_api import api_url
+from bot.server.rasa_api import api_url
 from channels.kakao import DEFAULT_SYNC_BUDGET, WAIT_TEXT
 from channels.kakao_format import LINKS_TEXT
 from tests.channels.kakao_platform import (

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bot.paths import REPO_ROOT
-from bot.rasa_api import api_url
+from bot.server.rasa_api import api_url
 from channels.telegram import SECRET_HEADER, split_text
 from tests.channels.conftest import (
     CHROMIUM,

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from rasa.core.channels.channel import UserMessage
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 from channels.incoming import ERROR_REPLY
 from channels.telegram import (
     EXPIRED_BUTTON_REPLY,

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 from channels.socketio import SocketIOInput
 from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS, echo_bot, serve_channels
 

@@ -218,7 +218,7 @@ def test_the_entry_point_runs_each_role() -> None:
     text = ENTRYPOINT.read_text()
     for role in ("rasa)", "actions)", "web)", "ready)"):
         assert role in text
-    assert "endpoints.production.yml" in text and "bot.rasa_server run --enable-api" in text
+    assert "endpoints.production.yml" in text and "bot.server.rasa_server run --enable-api" in text
 
 
 def test_the_readiness_check_fails_while_nothing_answers() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import handoff
 from bot.paths import REPO_ROOT, VENV_BIN
+from bot.staff import handoff
 
 TEST_STORIES = REPO_ROOT / "bot" / "tests"
 YEAR = re.compile(r"20\d\d년")

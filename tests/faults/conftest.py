@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from actions.profile import PROFILE_SLOTS
-from bot.local_services import LocalPostgres, LocalRedis, free_port, running_postgres, running_redis
-from bot.processes import ServerProcess, start_action_server, start_rasa_server
-from bot.production import PRODUCTION_ENDPOINTS, SharedServices
-from bot.rasa_api import api_request
+from bot.deploy.local_services import LocalPostgres, LocalRedis, free_port, running_postgres, running_redis
+from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server
+from bot.deploy.production import PRODUCTION_ENDPOINTS, SharedServices
+from bot.server.rasa_api import api_request
 from tests.channels.conftest import ALLOWED, SECRET, TOKEN, ThreadedBotApi, WidgetClient
 
 PROFILE_MESSAGE = "창업 2년 된 서울 식품 제조업체인데 운전자금이 필요해요"  # sets several company-profile slots

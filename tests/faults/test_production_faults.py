@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from bot.rasa_server import APOLOGY, HANDOFF_BUTTON
+from bot.server.rasa_server import APOLOGY, HANDOFF_BUTTON
 from channels.incoming import ERROR_REPLY
 from channels.telegram import SECRET_HEADER
 from tests.channels.conftest import SECRET, WidgetClient, message_update

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_services import free_port
-from bot.processes import start_rasa_server
-from bot.rasa_server import APOLOGY, HANDOFF_BUTTON
+from bot.deploy.local_services import free_port
+from bot.deploy.processes import start_rasa_server
+from bot.server.rasa_server import APOLOGY, HANDOFF_BUTTON
 from tests.faults.conftest import new_sender, rest_say, user_texts
 
 pytestmark = pytest.mark.timeout(600)

@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bot.local_services import free_port
+from bot.deploy.local_services import free_port
 from bot.paths import REPO_ROOT
 
 

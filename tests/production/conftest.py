@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.production import ProductionStack, SharedServices, local_services, production_stack
+from bot.deploy.production import ProductionStack, SharedServices, local_services, production_stack
 
 
 @pytest.fixture(scope="session")

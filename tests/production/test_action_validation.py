@@ -1,4 +1,4 @@
-"""The Rasa server checks action-server answers against Rasa's schema compiled once (bot.rasa_server)."""
+"""The Rasa server checks action-server answers against Rasa's schema compiled once (bot.server.rasa_server)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.rasa_server import ResilientRemoteAction
+from bot.server.rasa_server import ResilientRemoteAction
 
 ACTION = ResilientRemoteAction("action_answer_program_question", EndpointConfig("http://127.0.0.1:9/webhook"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.local_services import free_port
-from bot.production import render_nginx_config, start_balancer
+from bot.deploy.local_services import free_port
+from bot.deploy.production import render_nginx_config, start_balancer
 
 
 @pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="nginx not installed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.local_services import free_port, running_redis
+from bot.deploy.local_services import free_port, running_redis
 from channels.limits import ChannelLimits, RateLimiter, SharedRateLimiter
 
 

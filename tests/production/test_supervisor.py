@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.deploy.production import ProductionStack, supervise
 from bot.paths import MODELS_DIR
-from bot.production import ProductionStack, supervise
-from bot.rasa_api import api_request
-from bot.retrain import promote
+from bot.server.rasa_api import api_request
+from bot.staff.retrain import promote
 
 
 def test_a_killed_replica_is_started_again_on_the_promoted_model(

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import sqlalchemy
 
-from bot.production import ProductionStack
-from bot.rasa_api import api_request, api_url
-from bot.retrain import promote
+from bot.deploy.production import ProductionStack
+from bot.server.rasa_api import api_request, api_url
+from bot.staff.retrain import promote
 from tests.channels.conftest import WidgetClient
 
 CONSULTATIONS = [

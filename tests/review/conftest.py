@@ -10,9 +10,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.local_services import postgres_bindir, running_postgres
+from bot.deploy.local_services import postgres_bindir, running_postgres
 from bot.paths import DOMAIN_FILE
-from bot.tracker_store import MaskingSQLTrackerStore
+from bot.server.tracker_store import MaskingSQLTrackerStore
 
 RAW_PII = ["900101-1234567", "123-45-67890", "010-1234-5678", "foo@bar.co.kr", "110-123-456789", "1234-5678-9012-3456"]
 PII_MESSAGES = [
@@ -26,8 +26,8 @@ PII_MESSAGES = [
 @pytest.fixture(autouse=True)
 def export_to_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports by default paths go to the test's folder, never into the repository's training data."""
-    monkeypatch.setattr("bot.review.export.REVIEWED_FILE", tmp_path / "default_reviewed_examples.yml")
-    monkeypatch.setattr("bot.review.export.HOLDOUT_FILE", tmp_path / "default_reviewed_holdout.yml")
+    monkeypatch.setattr("bot.staff.export.REVIEWED_FILE", tmp_path / "default_reviewed_examples.yml")
+    monkeypatch.setattr("bot.staff.export.HOLDOUT_FILE", tmp_path / "default_reviewed_holdout.yml")
 
 
 @pytest.fixture(scope="session")

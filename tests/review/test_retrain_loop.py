@@ -14,13 +14,14 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot import paths, processes
-from bot.local_services import free_port
-from bot.processes import ServerProcess, start_action_server, start_rasa_server
-from bot.rasa_api import api_url
-from bot.retrain import Scores, gate, retrain, running_model
-from bot.review.export import export, read_examples
-from bot.review.store import QueueFilter, decide, queue, registry
+from bot import paths
+from bot.deploy import processes
+from bot.deploy.local_services import free_port
+from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server
+from bot.server.rasa_api import api_url
+from bot.staff.export import export, read_examples
+from bot.staff.retrain import Scores, gate, retrain, running_model
+from bot.staff.store import QueueFilter, decide, queue, registry
 from tests.review.conftest import RAW_PII
 
 SMALL_EPOCHS = 5
@@ -50,7 +51,7 @@ def chat(rasa_url: str, sender: str, messages: list[str]) -> list[list[dict]]:
 def masking_endpoints(directory: Path) -> Path:
     """endpoints.yml with the masking tracker store (whatever the repository file says)."""
     endpoints = yaml.safe_load(paths.ENDPOINTS_FILE.read_text(encoding="utf-8")) or {}
-    endpoints["tracker_store"] = {"type": "bot.tracker_store.MaskingSQLTrackerStore"}
+    endpoints["tracker_store"] = {"type": "bot.server.tracker_store.MaskingSQLTrackerStore"}
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
@@ -76,9 +77,9 @@ def start_servers(model: Path, db_url: str, directory: Path, monkeypatch: pytest
 @pytest.fixture
 def isolated_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Candidate models and reports go to a temporary folder, not the repository's models/ and reports/."""
-    monkeypatch.setattr("bot.retrain.MODELS_DIR", tmp_path / "models")
-    monkeypatch.setattr("bot.retrain.REPORTS_DIR", tmp_path / "reports")
-    monkeypatch.setattr("bot.retrain.LOCK_FILE", tmp_path / "retrain.lock")
+    monkeypatch.setattr("bot.staff.retrain.MODELS_DIR", tmp_path / "models")
+    monkeypatch.setattr("bot.staff.retrain.REPORTS_DIR", tmp_path / "reports")
+    monkeypatch.setattr("bot.staff.retrain.LOCK_FILE", tmp_path / "retrain.lock")
     return tmp_path
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import retrain
-from bot.retrain import RetrainError, Scores, find_test_split, gate, prepare_inputs, retrain_lock
+from bot.staff import retrain
+from bot.staff.retrain import RetrainError, Scores, find_test_split, gate, prepare_inputs, retrain_lock
 
 
 def _scores(intent_f1: float, entity_f1: float | None = 0.9) -> Scores:

@@ -15,8 +15,8 @@ import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.paths import DOMAIN_FILE
-from bot.review.store import QueueFilter, queue
-from bot.review.web import create_app
+from bot.staff.store import QueueFilter, queue
+from bot.staff.web import create_app
 
 TOKEN = "live-staff-token-0123456789"
 # The first question has no answer in the index (closest document: cosine 0.855, no shared content words); the

@@ -10,8 +10,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.database import tracker_db_url
-from bot.tracker_store import MaskingSQLTrackerStore
+from bot.server.database import tracker_db_url
+from bot.server.tracker_store import MaskingSQLTrackerStore
 from tests.review.conftest import PII_MESSAGES, RAW_PII
 
 DOMAIN = Domain.from_dict({"intents": ["inform"], "entities": ["money"],

@@ -11,9 +11,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot import handoff
-from bot.review.store import QueueFilter, audit_log, queue
-from bot.review.web import create_app
+from bot.staff import handoff
+from bot.staff.store import QueueFilter, audit_log, queue
+from bot.staff.web import create_app
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -156,8 +156,8 @@ async def test_retrain_button_starts_one_background_retraining(client: TestClien
         def poll(self) -> None:
             return None
 
-    monkeypatch.setattr("bot.review.web.subprocess.Popen", FakeProcess)
-    monkeypatch.setattr("bot.review.web.VAR_DIR", tmp_path)
+    monkeypatch.setattr("bot.staff.web.subprocess.Popen", FakeProcess)
+    monkeypatch.setattr("bot.staff.web.VAR_DIR", tmp_path)
     await _login(client, "박운영")
     csrf = await _csrf(client, "/models")
     first = await (await client.post("/retrain", data={"csrf": csrf})).text()
@@ -165,6 +165,6 @@ async def test_retrain_button_starts_one_background_retraining(client: TestClien
     second = await (await client.post("/retrain", data={"csrf": csrf})).text()
     assert "이미 진행 중" in second and len(started) == 1
     command, env = started[0]
-    assert command[1:] == ["-m", "bot.retrain", "--by", "박운영", "--rasa-url", "http://127.0.0.1:9"]
+    assert command[1:] == ["-m", "bot.staff.retrain", "--by", "박운영", "--rasa-url", "http://127.0.0.1:9"]
     assert env["TRACKER_DB_URL"] == logged_db
     assert ("박운영", "retrain:request") in [(r["who"], r["action"]) for r in audit_log(url=logged_db)]

@@ -1,4 +1,4 @@
-"""Security headers of the demo website and the staff pages (bot/web.py), errors and redirects included."""
+"""Security headers of the demo website and the staff pages (bot/deploy/website.py), errors and redirects included."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web import create_app
+from bot.deploy.website import create_app
 
 RASA_URL = "http://127.0.0.1:5005"
 COMMON = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}

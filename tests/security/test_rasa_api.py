@@ -11,7 +11,7 @@ import urllib.request
 import psutil
 import pytest
 
-from bot.rasa_api import api_token, api_url
+from bot.server.rasa_api import api_token, api_url
 
 PROTECTED = [
     ("GET", "/status", None),
@@ -69,5 +69,5 @@ def test_the_token_is_not_on_any_command_line(rasa_server: str) -> None:
     status, _ = _call(api_url(rasa_server, "/status"), "GET", None)
     assert status == 200, "the running server uses this token"
     command_lines = [" ".join(process.info["cmdline"] or []) for process in psutil.process_iter(["cmdline"])]
-    assert any("bot.rasa_server run" in line for line in command_lines)
+    assert any("bot.server.rasa_server run" in line for line in command_lines)
     assert not [line for line in command_lines if token in line]

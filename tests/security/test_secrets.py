@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.database import tracker_db_url
 from bot.paths import REPO_ROOT
-from bot.rasa_api import api_token
-from bot.review.web import create_app, load_tokens
+from bot.server.database import tracker_db_url
+from bot.server.rasa_api import api_token
+from bot.staff.web import create_app, load_tokens
 from channels.telegram import TelegramSettings
 
 PLACEHOLDER_PASSWORDS = {"pass", "password", "secret", "changeme", "***"}

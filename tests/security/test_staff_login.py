@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from bot.review.store import audit_log
-from bot.review.web import CONFIG, LOGIN_LOCKOUT, LOGIN_MAX_FAILURES, LoginLimiter, client_address, create_app
+from bot.staff.store import audit_log
+from bot.staff.web import CONFIG, LOGIN_LOCKOUT, LOGIN_MAX_FAILURES, LoginLimiter, client_address, create_app
 
 TOKEN = "staff-token-0123456789abcdef"
 ATTACKER = {"X-Forwarded-For": "203.0.113.7"}

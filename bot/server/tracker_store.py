@@ -1,7 +1,7 @@
 """Rasa's SQL tracker store on TRACKER_DB_URL (default: SQLite file var/tracker.db), masking personal data on save.
 
-endpoints.yml: `tracker_store: {type: bot.tracker_store.MaskingSQLTrackerStore}`. Masking here is the second line of
-defence: the channels mask incoming text first (channels.privacy.masking_on_new_message).
+endpoints.yml: `tracker_store: {type: bot.server.tracker_store.MaskingSQLTrackerStore}`. Masking here is the second
+line of defence: the channels mask incoming text first (channels.privacy.masking_on_new_message).
 
 A database restart loses nothing: pooled connections are checked before use (`pool_pre_ping`), and a read or write
 that finds the database unreachable is retried with backoff (RETRY_DELAYS, about 15 s in all) before it fails.
@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from bot.database import tracker_db_url
+from bot.server.database import tracker_db_url
 from channels.privacy import mask_event
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ Rasa 3.6's RedisLockStore reads a lock, changes it in Python and writes it back.
 messages of the same conversation at the same moment can both read "no lock", both take ticket 0 and process the
 conversation at once; the second save then drops events (seen in tests/production). Here each read-change-write
 runs under Redis WATCH/MULTI/EXEC and is retried when another server changed the lock in between.
-endpoints.production.yml: `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url: ..., port: ...}`.
+endpoints.production.yml: `lock_store: {type: bot.server.lock_store.AtomicRedisLockStore, url: ..., port: ...}`.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.paths import REPO_ROOT
-from bot.rasa_api import default_rasa_url
-from bot.review.web import create_app as create_staff_app
+from bot.server.rasa_api import default_rasa_url
+from bot.staff.web import create_app as create_staff_app
 
 STATIC_DIR = REPO_ROOT / "channels" / "web" / "static"
 STAFF_PREFIX = "/staff"
@@ -21,7 +21,7 @@ STRICT_DIRECTIVES = ["object-src 'none'", "base-uri 'self'", "form-action 'self'
 STAFF_POLICY = "; ".join([
     "default-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:", *STRICT_DIRECTIVES,
 ])
-"""The staff pages load nothing but their own server's (bot/review/web.py may set its own policy first)."""
+"""The staff pages load nothing but their own server's (bot/staff/web.py may set its own policy first)."""
 
 
 def content_security_policy(rasa_url: str) -> str:

@@ -1,5 +1,5 @@
 """Export confirmed review decisions as Rasa NLU YAML: training examples to bot/data/nlu/reviewed_examples.yml,
-a stable fifth held out for testing to bot/review/reviewed_holdout.yml (deduplicated, personal data masked)."""
+a stable fifth held out for testing to bot/staff/reviewed_holdout.yml (deduplicated, personal data masked)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import yaml
 
 from bot.paths import REPO_ROOT, TRAINING_DATA_DIR
-from bot.review.store import annotate, log_action, reviewed_examples
+from bot.staff.store import annotate, log_action, reviewed_examples
 from channels.privacy import mask_pii
 
 REVIEWED_FILE = TRAINING_DATA_DIR / "nlu" / "reviewed_examples.yml"
-HOLDOUT_FILE = REPO_ROOT / "bot" / "review" / "reviewed_holdout.yml"
+HOLDOUT_FILE = REPO_ROOT / "bot" / "staff" / "reviewed_holdout.yml"
 HOLDOUT_SHARE = 5  # one example in five (by a hash of its text) is held out for testing
 _MARKUP = re.compile(r"\[(?P<text>[^\[\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -85,7 +85,7 @@ def write_examples(path: Path, examples: dict[str, tuple[str, str]], purpose: st
     by_intent: dict[str, list[str]] = {}
     for intent, annotated in examples.values():
         by_intent.setdefault(intent, []).append(annotated)
-    lines = [f"# {purpose}", "# Written by `python -m bot.review export` from staff-reviewed conversations "
+    lines = [f"# {purpose}", "# Written by `python -m bot.staff export` from staff-reviewed conversations "
              "(personal data masked, deduplicated). Do not edit by hand.", 'version: "3.1"']
     if not by_intent:
         lines.append("nlu: []")

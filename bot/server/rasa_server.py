@@ -1,4 +1,4 @@
-"""The Rasa server entry point: `python -m bot.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
+"""The Rasa server entry point: `python -m bot.server.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
 
 It patches three things in Rasa 3.6 before running Rasa's own CLI:
 
@@ -9,7 +9,7 @@ It patches three things in Rasa 3.6 before running Rasa's own CLI:
 2. The tracker store is used without Rasa's `FailSafeTrackerStore` wrapper, which answers a database outage with
    a new, empty conversation kept in memory: the user silently loses the conversation, and events saved once the
    database is back land out of place. Without it the error reaches the channel, which asks the user to try again;
-   short outages (a database restart) never get that far, as the tracker store retries (bot.tracker_store).
+   short outages (a database restart) never get that far, as the tracker store retries (bot.server.tracker_store).
 3. The action server's answers are checked against Rasa's response schema compiled once. Plain Rasa compiles the
    schema again for every custom action call: a quarter of the Rasa server's time at 50 concurrent users
    (py-spy, `make bench-load`).

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bot.local_services import free_port, running_postgres, running_redis
+from bot.deploy.local_services import free_port, running_postgres, running_redis
+from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
 from bot.paths import REPO_ROOT, VAR_DIR
-from bot.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
-from bot.rasa_api import api_token
-from bot.retrain import running_model
+from bot.server.rasa_api import api_token
+from bot.staff.retrain import running_model
 
 PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
 NGINX_TEMPLATE = REPO_ROOT / "bot" / "deploy" / "nginx.conf.template"

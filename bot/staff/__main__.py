@@ -1,4 +1,4 @@
-"""`python -m bot.review`: the staff review from the command line (queue, show, decide, export, handoffs, stats)."""
+"""`python -m bot.staff`: the staff review from the command line (queue, show, decide, export, handoffs, stats)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import argparse
 import os
 import sys
 
-from bot import handoff
-from bot.database import tracker_db_url
-from bot.rasa_api import default_rasa_url
-from bot.review import analytics
-from bot.review.export import export
-from bot.review.inbox import take_or_release
-from bot.review.store import (
+from bot.server.database import tracker_db_url
+from bot.server.rasa_api import default_rasa_url
+from bot.staff import analytics, handoff
+from bot.staff.export import export
+from bot.staff.inbox import take_or_release
+from bot.staff.store import (
     DECISIONS,
     REASONS,
     QueueFilter,
@@ -78,7 +77,7 @@ def _stats(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The CLI's argument parser."""
-    parser = argparse.ArgumentParser(prog="python -m bot.review", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.staff", description=__doc__)
     parser.add_argument("--db", default=None, help="tracker database URL (default TRACKER_DB_URL or var/tracker.db)")
     parser.add_argument("--staff", default=os.environ.get("STAFF_NAME") or os.environ.get("USER") or "cli",
                         help="who is acting (audit log); default $STAFF_NAME or $USER")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR
-from bot.rasa_api import api_token, api_url
+from bot.server.rasa_api import api_token, api_url
 
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
@@ -107,7 +107,7 @@ def start_rasa_server(
     server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
     server_env.setdefault("RASA_API_TOKEN", api_token())
     command = [
-        sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),  # token: env
+        sys.executable, "-m", "bot.server.rasa_server", "run", "--enable-api", "--model", str(model),  # token: env
         "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]
@@ -119,7 +119,7 @@ def start_rasa_server(
 def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,
                      log_dir: Path = VAR_DIR / "logs", socket_url: str | None = None) -> ServerProcess:
     """Start the demo website (widget page) and the staff pages; `socket_url` is where browsers reach Rasa."""
-    command = [sys.executable, "-m", "bot.web", "--port", str(port), "--rasa-url", rasa_url]
+    command = [sys.executable, "-m", "bot.deploy.website", "--port", str(port), "--rasa-url", rasa_url]
     if socket_url:
         command += ["--socket-url", socket_url]
     url = f"http://127.0.0.1:{port}"

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, select, update
 from sqlalchemy.engine import Engine
 
-from bot.database import database_engine
-from bot.rasa_api import api_request
+from bot.server.database import database_engine
+from bot.server.rasa_api import api_request
 from channels.privacy import mask_pii
 
 STATUSES = ("open", "taken", "released")

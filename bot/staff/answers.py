@@ -14,8 +14,8 @@ import re
 
 from aiohttp import web
 
-from bot.review.pages import CONFIG, badges, esc, int_field, page, post_form, redirect, url
-from bot.review.store import DECISIONS, ReviewError, Turn, get_turn, record_answer
+from bot.staff.pages import CONFIG, badges, esc, int_field, page, post_form, redirect, url
+from bot.staff.store import DECISIONS, ReviewError, Turn, get_turn, record_answer
 from knowledge_base.guide_documents import (
     MAX_ANSWER_SENTENCES,
     DocumentError,

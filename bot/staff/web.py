@@ -1,5 +1,5 @@
-"""Staff pages (aiohttp sub-application mounted at /staff by bot/web.py), in Korean: review queue, turn review,
-export, handoff inbox, analytics, model registry with a retrain button, and the audit log.
+"""Staff pages (aiohttp sub-application mounted at /staff by bot/deploy/website.py), in Korean: review queue, turn
+review, export, handoff inbox, analytics, model registry with a retrain button, and the audit log.
 
 Access needs the staff token (env STAFF_TOKEN: one token, or `name:token,name:token` for personal tokens). With
 BOT_ENV=production and no token the pages refuse to serve (503); in development a random token is printed at start.
@@ -28,15 +28,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import desc, select
 
-from bot import handoff
-from bot.database import tracker_db_url
 from bot.paths import REPO_ROOT, VAR_DIR
-from bot.rasa_api import default_rasa_url
-from bot.retrain import is_running
-from bot.review import analytics
-from bot.review.export import export
-from bot.review.inbox import take_or_release
-from bot.review.pages import (
+from bot.server.database import tracker_db_url
+from bot.server.rasa_api import default_rasa_url
+from bot.staff import analytics, handoff
+from bot.staff.export import export
+from bot.staff.inbox import take_or_release
+from bot.staff.pages import (
     CONFIG,
     badges,
     csrf_token,
@@ -50,7 +48,8 @@ from bot.review.pages import (
     sign,
     url,
 )
-from bot.review.store import (
+from bot.staff.retrain import is_running
+from bot.staff.store import (
     DECISIONS,
     KST,
     REASONS,
@@ -465,7 +464,7 @@ async def retrain_action(request: web.Request) -> web.Response:
     log_path = log_dir / f"retrain-{datetime.now(KST):%Y%m%d-%H%M%S}.log"
     with log_path.open("wb") as log_file:
         config["process"] = subprocess.Popen(
-            [sys.executable, "-m", "bot.retrain", "--by", who, "--rasa-url", config["rasa_url"]],
+            [sys.executable, "-m", "bot.staff.retrain", "--by", who, "--rasa-url", config["rasa_url"]],
             cwd=REPO_ROOT, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRACKER_DB_URL": config["db"]})
     log_action(who, "retrain:request", None, {"log": log_path.name}, config["db"])
@@ -501,7 +500,7 @@ def create_app(rasa_url: str | None = None, db_url: str | None = None) -> web.Ap
     app.router.add_get("/models", models_page, name="models")
     app.router.add_post("/retrain", retrain_action, name="retrain")
     app.router.add_get("/audit", audit_page, name="audit")
-    from bot.review.answers import add_routes  # it uses this module's page helpers
+    from bot.staff.answers import add_routes  # it uses this module's page helpers
 
     add_routes(app)
     return app

@@ -29,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.database import database_engine
 from bot.paths import DOMAIN_FILE
+from bot.server.database import database_engine
 from channels.privacy import mask_pii
 
 KST = ZoneInfo("Asia/Seoul")

@@ -1,6 +1,7 @@
-"""`python -m bot.retrain`: train with the reviewed examples, compare the new model with the current one on the fixed
-NLU test split and the reviewed held-out examples, write the comparison to reports/, and promote the new model into
-the running Rasa server (PUT /model, no restart) only if it is not worse on either. Every model gets a registry row."""
+"""`python -m bot.staff.retrain`: train with the reviewed examples, compare the new model with the current one on
+the fixed NLU test split and the reviewed held-out examples, write the comparison to reports/, and promote the new
+model into the running Rasa server (PUT /model, no restart) only if it is not worse on either. Every model gets a
+registry row."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ import yaml
 from sqlalchemy import desc, select
 
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR
-from bot.rasa_api import api_request, default_rasa_url, replica_urls
-from bot.review.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
-from bot.review.store import engine, log_action, registry
+from bot.server.rasa_api import api_request, default_rasa_url, replica_urls
+from bot.staff.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
+from bot.staff.store import engine, log_action, registry
 from bot.training import STAMP_FILE, inputs_hash, rasa_train_command
 
 LOCK_FILE = VAR_DIR / "retrain.lock"
@@ -321,7 +322,7 @@ def retrain(who: str, rasa_url: str | None = None, reviewed: Path = REVIEWED_FIL
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.retrain", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bot.staff.retrain", description=__doc__)
     parser.add_argument("--by", default=os.environ.get("STAFF_NAME") or os.environ.get("USER") or "cli",
                         help="who starts (and promotes) the retraining, for the registry and the audit log")
     parser.add_argument("--rasa-url", default=default_rasa_url(), help="running Rasa server (HTTP API enabled)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.review.store import FALLBACK_ACTIONS, FALLBACK_INTENT, HANDOFF_ACTIONS, build_turns, load_events, rating_of
+from bot.staff.store import FALLBACK_ACTIONS, FALLBACK_INTENT, HANDOFF_ACTIONS, build_turns, load_events, rating_of
 
 
 @dataclass

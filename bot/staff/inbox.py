@@ -1,11 +1,11 @@
-"""Handoff inbox actions for staff (take, release), on top of bot.handoff, audited."""
+"""Handoff inbox actions for staff (take, release), on top of bot.staff.handoff, audited."""
 
 from __future__ import annotations
 
 import urllib.error
 
-from bot import handoff
-from bot.review.store import ReviewError, log_action
+from bot.staff import handoff
+from bot.staff.store import ReviewError, log_action
 
 
 def take_or_release(handoff_id: int, verb: str, who: str, rasa_url: str, url: str | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.review.store import KST, REASONS, ReviewError
+from bot.staff.store import KST, REASONS, ReviewError
 
 CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("staff_config", dict)
 
