@@ -43,7 +43,7 @@ from actions.tracker_utils import (
     slots_set_this_turn,
     user_turns,
 )
-from bot import handoff
+from bot.staff import handoff
 
 FALLBACK_ACTION = "action_default_fallback"
 SUGGESTIONS = {

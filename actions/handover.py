@@ -11,7 +11,7 @@ from actions import render
 from actions.profile import describe
 from actions.safety import CRISIS_LINE, distress_level
 from actions.tracker_utils import last_messages, latest_text, profile, recent_query
-from bot import handoff
+from bot.staff import handoff
 
 REASON_LABELS = {"request": "사용자 요청", "fallback": "연속 이해 실패", "distress": "어려움 호소"}
 
