@@ -31,6 +31,7 @@ AGENCY_WORDS: tuple[tuple[str, str], ...] = (
     ("금감원|금융감독원|보험금|보험\\s*환급", "금융감독원"),
     ("임대차|권리금|상가\\s*임대", "임대차분쟁조정위원회"),
     ("햇살론|서민금융|미소금융", "서민금융진흥원"),
+    ("무역\\s*보험|k-?sure|케이슈어", "무역보험공사"),
 )
 # Site names shown with a source link, by host (anything else shows its host).
 PUBLISHERS = {
