@@ -34,6 +34,9 @@ TOPICS = {
     "limit": "한도", "rate": "금리", "period": "기간", "eligibility": "지원대상", "documents": "제출서류",
     "application": "신청방법", "contact": "문의",
 }
+# A recommendation must reach this share of the best program's relevance to the need (below it, it is padding).
+MIN_RECOMMEND_SHARE = 0.2
+FIT_BONUS = 0.1  # per fit point (eligible, and each satisfied condition): a known fit breaks near-ties of relevance
 GUIDE_COVERAGE_WEIGHT = 0.1  # picked on the tune split: the rarer words a guide shares break near-ties of meaning
 GUIDE_TOPIC_SECTIONS = ("요약", QUESTION_SECTION, "답변")  # what a guide is about (not its detail text)
 # A document whose facts are this many years older than the newest document in the corpus is out of date:
@@ -326,18 +329,27 @@ class KnowledgeBase:
         return Answer(text=f"{body}\n{footer}", as_of=program.as_of, source_urls=program.source_urls)
 
     def recommend(self, profile: dict[str, Any], query: str = "", top_k: int = 3) -> list[Hit]:
-        """Programs for a company profile: current programs before out-of-date ones (see is_stale), then eligible
-        ones first (more satisfied conditions first), then relevance; never ineligible or ended (status 종료) ones."""
+        """Programs for a company profile, need first: current programs before out-of-date ones (see is_stale), then
+        by relevance to the need plus FIT_BONUS for being eligible and per satisfied condition; never ineligible or
+        ended (status 종료) ones,
+        never a niche program whose need words (`recommend_when`) the owner did not use, and, when there is a need
+        to match, never one the need does not reach (no padding: fewer than top_k is a fair answer)."""
         text = query.strip() or profile_query(profile)
         relevance = dict(self.rank(text)) if text else {}
+        floor = MIN_RECOMMEND_SHARE * max(relevance.values(), default=0.0)
+        need = f"{text} {profile_query(profile)} {profile.get('region') or ''}".replace(" ", "")
         ranked = []
         for pid, program in self.programs.items():
             if program.category == APPLICATION_CATEGORY or program.status == "종료":
                 continue
+            if program.recommend_when and not any(word.replace(" ", "") in need for word in program.recommend_when):
+                continue
+            if relevance and relevance.get(pid, 0.0) <= floor:
+                continue
             decision = check(program.eligibility, profile)
             if decision.eligible is not False:
                 fit = (1 + decision.matched) if decision.eligible else 0
-                key = (self.is_stale(program), -fit, -relevance.get(pid, 0.0))
+                key = (self.is_stale(program), -(relevance.get(pid, 0.0) + FIT_BONUS * fit))
                 ranked.append((key, self._hit(pid, relevance.get(pid, 0.0), decision)))
         ranked.sort(key=lambda item: item[0])
         chosen: list[Hit] = []

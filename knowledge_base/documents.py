@@ -53,6 +53,7 @@ class Program:
     summary: str = ""
     status: str = "운영중"
     aliases: list[str] = field(default_factory=list)
+    recommend_when: list[str] = field(default_factory=list)  # a niche program: offered only when the need names one
     eligibility: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     text_hash: str = ""
@@ -131,6 +132,10 @@ def validate_meta(meta: dict[str, Any], sections: dict[str, str], stem: str | No
                 elif not YEAR_PATTERN.search(text):
                     problems.append(f"key_terms.{name} does not say which year it applies to")
     problems += validate_eligibility(meta.get("eligibility"))
+    need_words = meta.get("recommend_when")
+    if need_words is not None and (not isinstance(need_words, list) or not all(isinstance(w, str) and w.strip()
+                                                                                 for w in need_words)):
+        problems.append("recommend_when must be a list of words")
     for name in REQUIRED_SECTIONS:
         if not sections.get(name):
             problems.append(f"section '## {name}' missing or empty")
@@ -192,6 +197,7 @@ def parse_program(path: Path) -> Program:
         summary=str(meta["summary"]).strip(),
         status=str(meta.get("status", STATUSES[0])),
         aliases=[str(a) for a in meta.get("aliases") or []],
+        recommend_when=[str(word) for word in meta.get("recommend_when") or []],
         eligibility=dict(meta["eligibility"] or {}),
         path=path,
         text_hash=hashlib.sha256(raw.encode()).hexdigest(),

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from knowledge_base import KnowledgeBase
+from knowledge_base.api import MIN_RECOMMEND_SHARE
 from knowledge_base.embedders import Embedder
 
 
@@ -98,7 +99,7 @@ def test_recommend_ranks_out_of_date_programs_last(kb: KnowledgeBase) -> None:
         assert "regional-leading-firms" not in [h.program_id for h in hits], hits
         assert hits[0].program_id in {"innovation-growth-fund", "smart-manufacturing-fund"}
         assert all(not kb.is_stale(kb.get(h.program_id)) and h.notes == [] for h in hits)
-    everything = kb.recommend(changwon, top_k=len(kb.programs))
+    everything = kb.recommend(changwon, "지역 선도기업 시설자금", top_k=len(kb.programs))
     stale = [kb.is_stale(kb.get(h.program_id)) for h in everything]
     assert stale == sorted(stale) and any(stale)
     regional = next(h for h in everything if h.program_id == "regional-leading-firms")
@@ -159,3 +160,24 @@ def test_a_program_and_its_own_track_are_not_recommended_together(kb: KnowledgeB
     titles = [hit.title for hit in kb.recommend(profile, "매출이 20% 줄었어요 긴급경영안정자금", top_k=3)]
     umbrellas = {title for title in titles if "(" not in title}
     assert len(titles) == 3 and not any(title.split("(")[0] in umbrellas for title in titles if "(" in title), titles
+
+
+def test_niche_programs_are_offered_only_for_their_need(kb: KnowledgeBase) -> None:
+    never_closed = {"business_age": 5, "industry": "제조업", "region": "경기도"}
+    assert "restart-fund" not in [h.program_id for h in kb.recommend(never_closed, "운전자금이 필요해요", top_k=5)]
+    restarted = kb.recommend(never_closed, "폐업하고 재창업했어요 자금 있나요", top_k=5)
+    assert "restart-fund" in [h.program_id for h in restarted]
+    hiring = [h.program_id for h in kb.recommend(never_closed, "60대 은퇴한 기술자를 채용하고 싶어요", top_k=5)]
+    assert "youth-job-matching" not in hiring
+    busan = {"region": "부산광역시", "fund_purpose": "운전", "business_age": 8, "industry": "제조업"}
+    offered = [h.program_id for h in kb.recommend(busan, "운전자금이 필요해요", top_k=5)]
+    assert not any(pid.startswith("regulation-free-zone") or pid == "gangwon-next-unicorn" for pid in offered)
+
+
+def test_recommendations_are_not_padded_with_programs_the_need_does_not_reach(kb: KnowledgeBase) -> None:
+    shop = {"business_age": 3, "industry": "도소매업", "region": "부산광역시", "revenue_change": -30}
+    hits = kb.recommend(shop, "거래처가 부도나서 대금을 못 받았어요", top_k=3)
+    assert hits[0].program_id == "emergency-temporary-hardship"
+    assert {"preemptive-restructuring", "regulation-free-zone-sandbox"}.isdisjoint(h.program_id for h in hits)
+    best = max(h.score for h in hits)
+    assert all(h.score > MIN_RECOMMEND_SHARE * best for h in hits)
