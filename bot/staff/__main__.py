@@ -11,13 +11,13 @@ from bot.server.rasa_api import default_rasa_url
 from bot.staff import analytics, handoff
 from bot.staff.export import export
 from bot.staff.inbox import take_or_release
+from bot.staff.records import audit_log
 from bot.staff.store import (
     DECISIONS,
     REASONS,
     QueueFilter,
     ReviewError,
     annotate,
-    audit_log,
     decide,
     get_turn,
     parse_day,

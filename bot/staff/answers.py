@@ -5,7 +5,8 @@ server's knowledge base picks the folder up on its next load, so the next owner 
 gets the answer without retraining. The turn gets the decision `answered` and the staff audit log the entry
 staff_answer:write (or staff_answer:link) with the guide id.
 
-Page: /turn/{event_id}/answer ("미답변 질문 답변 작성"), registered on the staff app by `add_routes`.
+Page: /turn/{event_id}/answer ("미답변 질문 답변 작성", template answer.html), registered on the staff app by
+`add_routes`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import re
 
 from aiohttp import web
 
-from bot.staff.pages import CONFIG, badges, esc, int_field, page, post_form, redirect, url
-from bot.staff.store import DECISIONS, ReviewError, Turn, get_turn, record_answer
+from bot.staff.pages import CONFIG, int_field, redirect, render
+from bot.staff.store import ReviewError, Turn, get_turn, record_answer
 from knowledge_base.guide_documents import (
     MAX_ANSWER_SENTENCES,
     DocumentError,
@@ -26,7 +27,6 @@ from knowledge_base.guide_documents import (
     staff_dir,
 )
 
-TITLE = "미답변 질문 답변 작성"
 MAX_ANSWER_CHARS = 600
 FIELDS = ("answer", "source_url", "publisher", "year", "see")
 
@@ -109,38 +109,10 @@ def guide_choices() -> tuple[list[tuple[str, str]], str]:
 
 def _form_page(request: web.Request, turn: Turn, values: dict[str, str], error: str = "",
                status: int = 200) -> web.Response:
-    action = url(request, "answer", event_id=turn.event_id)
     choices, problem = guide_choices()
-    replies = "".join(f"<pre>🤖 {esc(reply)}</pre>" for reply in turn.bot_replies) or "<p>(답변 없음)</p>"
-    current = ""
-    if turn.decision:
-        current = (f"<p class='msg'>현재 결정: {DECISIONS.get(turn.decision['decision'], turn.decision['decision'])}"
-                   f" ({esc(turn.decision['reviewed_by'])})</p>")
-    write = post_form(request, action, (
-        "<input type='hidden' name='mode' value='write'>"
-        f"<p><label>답변 ({MAX_ANSWER_SENTENCES}문장 이내, 숫자에는 기준 연도)<br><textarea name='answer' rows='4' "
-        f"cols='90' maxlength='{MAX_ANSWER_CHARS}' required>{esc(values.get('answer'))}</textarea></label></p>"
-        f"<p><label>출처 주소 <input type='url' name='source_url' size='60' value='{esc(values.get('source_url'))}'"
-        " placeholder='https://'></label></p>"
-        f"<p><label>발행 기관 <input name='publisher' size='30' value='{esc(values.get('publisher'))}' "
-        "placeholder='중소벤처기업진흥공단'></label> "
-        f"<label>기준 연도 <input name='year' size='6' inputmode='numeric' value='{esc(values.get('year'))}' "
-        "placeholder='2025'></label></p>"), "답변 저장")
-    selected = values.get("see", "")
-    items = "".join(f"<option value='{esc(gid)}'{' selected' if gid == selected else ''}>{esc(gid)} — {esc(title)}"
-                    "</option>" for gid, title in choices)
-    link = post_form(request, action, "<input type='hidden' name='mode' value='link'>"
-                     f"<select name='see'><option value=''>가이드 선택</option>{items}</select> ", "이 가이드로 연결")
-    body = (
-        (f"<p class='msg err'>{esc(error)}</p>" if error else "") + current +
-        f"<h2>질문</h2><p><b>{esc(turn.text)}</b></p><p>사유 {badges(turn.reasons)} · 대화 {esc(turn.sender_id)} · "
-        f"<a href='{url(request, 'turn', event_id=turn.event_id)}'>턴 검토로</a></p><h2>챗봇의 답</h2>{replies}"
-        "<h2>답변 작성</h2><p>저장하면 바로 챗봇의 답변 자료에 더해집니다(재학습 없이 같은 뜻의 다음 질문부터). "
-        "출처 주소·발행 기관·기준 연도를 함께 적어 주세요.</p>" + write +
-        "<h2>또는 기존 가이드로 연결</h2><p>이미 같은 내용을 답하는 가이드가 있으면 이 질문을 그 가이드의 표현으로 "
-        "더합니다.</p>" + (f"<p class='msg err'>{esc(problem)}</p>" if problem else "") + link
-    )
-    return page(request, TITLE, body, status=status)
+    return render(request, "answer.html", status=status, turn=turn, error=error, choices=choices, problem=problem,
+                  values={name: values.get(name, "") for name in FIELDS}, max_sentences=MAX_ANSWER_SENTENCES,
+                  max_chars=MAX_ANSWER_CHARS)
 
 
 async def answer_page(request: web.Request) -> web.Response:

@@ -11,7 +11,8 @@ from pathlib import Path
 import yaml
 
 from bot.paths import REPO_ROOT, TRAINING_DATA_DIR
-from bot.staff.store import annotate, log_action, reviewed_examples
+from bot.staff.records import log_action
+from bot.staff.store import annotate, reviewed_examples
 from channels.privacy import mask_pii
 
 REVIEWED_FILE = TRAINING_DATA_DIR / "nlu" / "reviewed_examples.yml"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import urllib.error
 
 from bot.staff import handoff
-from bot.staff.store import ReviewError, log_action
+from bot.staff.records import log_action
+from bot.staff.store import ReviewError
 
 
 def take_or_release(handoff_id: int, verb: str, who: str, rasa_url: str, url: str | None = None) -> str:

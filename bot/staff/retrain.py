@@ -31,7 +31,7 @@ from sqlalchemy import desc, select
 from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, REPORTS_DIR, TRAINING_DATA_DIR, VAR_DIR
 from bot.server.rasa_api import api_request, default_rasa_url, replica_urls
 from bot.staff.export import HOLDOUT_FILE, REVIEWED_FILE, read_examples
-from bot.staff.store import engine, log_action, registry
+from bot.staff.records import engine, log_action, registry
 from bot.training import STAMP_FILE, inputs_hash, rasa_train_command
 
 LOCK_FILE = VAR_DIR / "retrain.lock"

@@ -1,5 +1,5 @@
-"""Review data in the tracker database: the queue of turns read from Rasa's `events` table, staff decisions,
-the staff audit log and the model registry (tables `review_decisions`, `staff_audit`, `model_registry`)."""
+"""Review data: the queue of turns read from Rasa's `events` table (read only) and the staff decisions on them
+(table `review_decisions`, in bot.staff.records)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    desc,
-    inspect,
-    select,
-)
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select
 
 from bot.paths import DOMAIN_FILE
-from bot.server.database import database_engine
+from bot.staff.records import audit, decisions, engine, log_action
 from channels.privacy import mask_pii
 
 KST = ZoneInfo("Asia/Seoul")
@@ -48,60 +34,16 @@ DECISIONS = {"confirm": "확인", "relabel": "의도 수정", "entities": "개�
              "dismiss": "제외", "answered": "답변 작성"}
 NLU_DECISIONS = ("confirm", "relabel", "entities", "out_of_scope", "dismiss")  # `answered`: record_answer()
 
-metadata = MetaData()
 events = Table(  # Rasa's SQLTrackerStore table (created by Rasa; read only here)
     "events", MetaData(),
     Column("id", Integer, primary_key=True), Column("sender_id", String(255)), Column("type_name", String(255)),
     Column("timestamp", Float), Column("intent_name", String(255)), Column("action_name", String(255)),
     Column("data", Text),
 )
-decisions = Table(
-    "review_decisions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("event_id", Integer, nullable=False, unique=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("text", Text, nullable=False),
-    Column("decision", String(32), nullable=False),
-    Column("intent", String(255)),
-    Column("entities", JSON, nullable=False),
-    Column("reviewed_by", String(255), nullable=False),
-    Column("reviewed_at", DateTime(timezone=True), nullable=False),
-)
-audit = Table(
-    "staff_audit", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
-    Column("who", String(255), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("target", String(255)),
-    Column("detail", Text),
-)
-registry = Table(
-    "model_registry", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("model", String(512), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("data_hash", String(64), nullable=False),
-    Column("reviewed_examples", Integer, nullable=False),
-    Column("scores", JSON, nullable=False),
-    Column("baseline_model", String(512)),
-    Column("baseline_scores", JSON),
-    Column("decision", String(16), nullable=False),
-    Column("reasons", Text, nullable=False),
-    Column("report", String(512)),
-    Column("started_by", String(255)),
-    Column("promoted_at", DateTime(timezone=True)),
-    Column("promoted_by", String(255)),
-)
 
 
 class ReviewError(ValueError):
     """A staff request that cannot be carried out; the message is Korean and shown as is."""
-
-
-def engine(url: str | None = None) -> Engine:
-    """Engine on the tracker database (TRACKER_DB_URL or var/tracker.db) with the review tables created."""
-    return database_engine(metadata, url)
 
 
 @lru_cache(maxsize=1)
@@ -111,21 +53,6 @@ def domain_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     intents = tuple(next(iter(i)) if isinstance(i, dict) else i for i in domain.get("intents", []))
     entities = tuple(next(iter(e)) if isinstance(e, dict) else e for e in domain.get("entities", []))
     return intents, entities
-
-
-def log_action(who: str, action: str, target: str | None = None, detail: Any = None, url: str | None = None) -> None:
-    """Record one staff action (who, when, what) in the audit table."""
-    text = detail if isinstance(detail, str) or detail is None else json.dumps(detail, ensure_ascii=False)
-    with engine(url).begin() as connection:
-        connection.execute(audit.insert().values(at=datetime.now(timezone.utc), who=who, action=action,
-                                                 target=target, detail=text))
-
-
-def audit_log(limit: int = 200, url: str | None = None) -> list[dict[str, Any]]:
-    """The latest staff actions, newest first."""
-    with engine(url).connect() as connection:
-        rows = connection.execute(select(audit).order_by(desc(audit.c.id)).limit(limit)).mappings()
-        return [dict(row) for row in rows]
 
 
 # --- the queue -------------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from bot.deploy.local_services import free_port
 from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server
 from bot.server.rasa_api import api_url
 from bot.staff.export import export, read_examples
+from bot.staff.records import registry
 from bot.staff.retrain import Scores, gate, retrain, running_model
-from bot.staff.store import QueueFilter, decide, queue, registry
+from bot.staff.store import QueueFilter, decide, queue
 from tests.review.conftest import RAW_PII
 
 SMALL_EPOCHS = 5

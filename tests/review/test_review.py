@@ -11,7 +11,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.staff import analytics
 from bot.staff.__main__ import main as review_cli
 from bot.staff.export import export, is_holdout, read_examples
-from bot.staff.store import QueueFilter, ReviewError, audit_log, decide, get_turn, parse_day, queue
+from bot.staff.records import audit_log
+from bot.staff.store import QueueFilter, ReviewError, decide, get_turn, parse_day, queue
 from tests.review.conftest import PII_TURN, RAW_PII, log_conversations
 
 

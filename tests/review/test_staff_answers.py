@@ -19,7 +19,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.paths import DOMAIN_FILE
 from bot.server.tracker_store import MaskingSQLTrackerStore
 from bot.staff.answers import write_answer
-from bot.staff.store import QueueFilter, ReviewError, audit_log, decide, queue, reviewed_examples
+from bot.staff.records import audit_log
+from bot.staff.store import QueueFilter, ReviewError, decide, queue, reviewed_examples
 from bot.staff.web import create_app
 from knowledge_base.guide_documents import guides_dir, load_guides
 from tests.review.conftest import _user

@@ -12,7 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.staff import handoff
-from bot.staff.store import QueueFilter, audit_log, queue
+from bot.staff.records import audit_log
+from bot.staff.store import QueueFilter, queue
 from bot.staff.web import create_app
 
 TOKEN = "test-token-0123456789abcdef"

@@ -13,7 +13,8 @@ import yaml
 from bot.paths import REPO_ROOT
 from bot.server.database import tracker_db_url
 from bot.server.rasa_api import api_token
-from bot.staff.web import create_app, load_tokens
+from bot.staff.auth import load_tokens
+from bot.staff.web import create_app
 from channels.telegram import TelegramSettings
 
 PLACEHOLDER_PASSWORDS = {"pass", "password", "secret", "changeme", "***"}

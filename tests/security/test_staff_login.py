@@ -11,8 +11,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from bot.staff.store import audit_log
-from bot.staff.web import CONFIG, LOGIN_LOCKOUT, LOGIN_MAX_FAILURES, LoginLimiter, client_address, create_app
+from bot.staff.auth import LOGIN_LOCKOUT, LOGIN_MAX_FAILURES, LoginLimiter, client_address
+from bot.staff.pages import CONFIG
+from bot.staff.records import audit_log
+from bot.staff.web import create_app
 
 TOKEN = "staff-token-0123456789abcdef"
 ATTACKER = {"X-Forwarded-For": "203.0.113.7"}
