@@ -14,6 +14,8 @@ It patches three things in Rasa 3.6 before running Rasa's own CLI:
    schema again for every custom action call: a quarter of the Rasa server's time at 50 concurrent users
    (py-spy, `make bench-load`).
 
+The server process also keeps PyTorch out (`keep_torch_out`: spaCy would import it, ~450 MB, for nothing).
+
 `run` also takes its HTTP API token from env RASA_API_TOKEN (`--auth-token` added inside the process), so the
 token never shows on the command line that `ps` lists.
 """
@@ -117,15 +119,25 @@ def install() -> None:
     Agent._create_tracker_store = staticmethod(tracker_store_without_fallback)
 
 
+def keep_torch_out() -> None:
+    """Make `import torch` fail in this process (unless BOT_RASA_ALLOW_TORCH=1): spaCy's thinc imports PyTorch
+    when it is installed, for the entity extractor's Matcher that never uses it, and that import alone adds about
+    450 MB to the Rasa server's memory. PyTorch is needed only by the knowledge base's embedders, which run in the
+    action server. thinc treats the failed import as "no PyTorch"."""
+    if os.environ.get("BOT_RASA_ALLOW_TORCH") != "1":
+        sys.modules.setdefault("torch", None)  # type: ignore[assignment]
+
+
 def main() -> None:
     """Install the patches, then run Rasa's command line with this process's arguments."""
     install()
+    keep_torch_out()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
     token = os.environ.get("RASA_API_TOKEN")
     if sys.argv[1:2] == ["run"] and token and "--auth-token" not in sys.argv:
-        sys.argv += ["--auth-token", token]
+        sys.argv.append(f"--auth-token={token}")  # one argument: a token may start with "-" (token_urlsafe)
     rasa_main()
 
 
