@@ -78,14 +78,15 @@ def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply
     return [SlotSet("program", reply.document_id)] if reply.document_id in kb.programs else []
 
 
-def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker,
-                      only_confident: bool = False) -> list[EventType] | None:
-    """Answer the latest message from the index. None when it asks nothing; with `only_confident`, also None when
-    the index has no answer (the caller then does its own thing)."""
+def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker, only_confident: bool = False,
+                      only_questions: bool = True) -> list[EventType] | None:
+    """Answer the latest message from the index; a message pointing back at a shown program ("두 번째 거 한도는요?",
+    "그 자금 서류는요?") goes to action_answer_shown_program. None when, with `only_questions`, it asks nothing;
+    with `only_confident`, also None when the index has no answer (the caller then does its own thing)."""
     text = latest_text(tracker)
-    if not asks_something(text):
+    if only_questions and not asks_something(text):
         return None
-    if refers_to_shown_program(tracker, text):  # "두 번째 거 한도는요?" the NLU was unsure of
+    if refers_to_shown_program(tracker, text):
         return [FollowupAction(SHOWN_PROGRAM_ACTION)]
     kb = get_kb()
     reply = answer_question(kb, text)
@@ -126,8 +127,4 @@ class ActionAnswerQuestion(Action):
         verdict = verdict_for_named_program(dispatcher, tracker)
         if verdict is not None:
             return verdict
-        text = latest_text(tracker)
-        if refers_to_shown_program(tracker, text):  # "두 번째 거 한도는요?", "그 자금 서류는요?"
-            return [FollowupAction(SHOWN_PROGRAM_ACTION)]
-        kb = get_kb()
-        return send_reply(dispatcher, kb, answer_question(kb, text), text)
+        return answer_from_index(dispatcher, tracker, only_questions=False) or []
