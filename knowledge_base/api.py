@@ -17,11 +17,11 @@ from knowledge_base.documents import (
     Program,
     load_programs,
 )
-from knowledge_base.eligibility import Decision, check
+from knowledge_base.eligibility import Decision, check, profile_query
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
-from knowledge_base.lexical import coverage, tokenize
+from knowledge_base.lexical import coverage, tokenize, top_rows
 
 # Weighted reciprocal rank fusion; k and the lexical weight were picked on the even-indexed half of the labelled
 # queries (the odd half is held out, see `python -m knowledge_base evaluate`).
@@ -86,6 +86,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class QueryTerms:
+    """A query's lexical side, computed once per text: morphemes, every chunk's BM25 score, each term's weight."""
+
+    tokens: list[str]
+    scores: np.ndarray
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
 class Passage:
     """A document ranked for a query: fused score, its closest chunk (section, text) with that chunk's cosine, and
     the BM25 score of its best lexical chunk (0 when no content word of the query occurs in it)."""
@@ -134,9 +143,17 @@ class KnowledgeBase:
         self.index = index
         self.embedder = embedder
         self.query_vector = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
+        self.query_terms = lru_cache(maxsize=QUERY_CACHE_SIZE)(self._score_terms)
         self._terms: dict[str, set[str]] = {}
         self._phrasing_rows: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
         self._guide_chunks: dict[str, np.ndarray] = {}
+
+    def _score_terms(self, query: str) -> QueryTerms:
+        """The query's morphemes, every chunk's BM25 score for them and each term's weight (computed once)."""
+        tokens = tokenize(query)
+        scores = self.index.bm25.scores(tokens)
+        scores.setflags(write=False)  # shared by every later search for the same text
+        return QueryTerms(tokens, scores, self.index.bm25.term_weights(tokens))
 
     def _embed_query(self, query: str) -> np.ndarray:
         vector = self.embedder.embed_query(query)
@@ -189,7 +206,7 @@ class KnowledgeBase:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         dense = self.index.dense_top(self.query_vector(query), depth) if mode in ("hybrid", "dense") else None
-        lexical = self.index.lexical_top(tokenize(query), depth) if mode in ("hybrid", "lexical") else None
+        lexical = top_rows(self.query_terms(query).scores, depth) if mode in ("hybrid", "lexical") else None
         return self._fused(dense, lexical, guides)
 
     def _fused(self, dense: list[tuple[int, float]] | None, lexical: list[tuple[int, float]] | None,
@@ -210,9 +227,9 @@ class KnowledgeBase:
 
     def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
         """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
-        tokens = tokenize(query)
+        terms = self.query_terms(query)
         dense = self.index.dense_top(self.query_vector(query), depth)
-        lexical_rows = self.index.lexical_top(tokens, depth)
+        lexical_rows = top_rows(terms.scores, depth)
         closest: dict[str, tuple[int, float]] = {}
         phrasing: dict[str, float] = {}
         for row, cosine in dense:
@@ -223,7 +240,7 @@ class KnowledgeBase:
         lexical: dict[str, float] = {}
         for row, bm25 in lexical_rows:
             lexical.setdefault(self.index.chunks[row].program_id, bm25)
-        weights = self.index.bm25.term_weights(tokens)
+        weights = terms.weights
         found = []
         for pid, score in self._fused(dense, lexical_rows, guides=True):
             row, cosine = closest.get(pid, (-1, 0.0))
@@ -241,9 +258,8 @@ class KnowledgeBase:
             return []
         rows, owners = self._guide_rows()
         cosines = self.index.vectors[rows] @ self.query_vector(query)
-        tokens = tokenize(query)
-        bm25 = self.index.bm25.scores(tokens)
-        weights = self.index.bm25.term_weights(tokens)
+        terms = self.query_terms(query)
+        bm25, weights = terms.scores, terms.weights
         found = []
         for guide_id, members in owners.items():
             best = members[int(np.argmax(cosines[members]))]
@@ -364,28 +380,3 @@ def umbrella_and_track(first: str, second: str) -> bool:
     '긴급경영안정자금(일시적 경영애로)'); two tracks of one program are different offers."""
     bases = [title.split("(")[0].replace(" ", "") for title in (first, second)]
     return bases[0] == bases[1] and ("(" in first) != ("(" in second)
-
-
-def profile_query(profile: dict[str, Any]) -> str:
-    """A search text describing the company, used when recommend() gets no question."""
-    words = []
-    if profile.get("crisis_type"):
-        words.append(f"{profile['crisis_type']} 피해 긴급 자금")
-    change = profile.get("revenue_change")
-    if change is not None and float(change) < 0:
-        words.append("매출 감소 경영 애로")
-    status = profile.get("export_status")
-    if status == "수출예정":
-        words.append("수출 시작 해외 진출")
-    elif status == "수출중":
-        words.append("수출 기업 해외 시장 확대")
-    age = profile.get("business_age")
-    if age is not None:
-        words.append("창업 초기 기업" if float(age) < 7 else "업력 7년 이상 성장 기업")
-    if profile.get("rep_age") is not None and int(profile["rep_age"]) <= 39:
-        words.append("청년 대표 창업")
-    if profile.get("fund_purpose"):
-        words.append(f"{profile['fund_purpose']}자금")
-    if profile.get("industry"):
-        words.append(str(profile["industry"]))
-    return " ".join(words)

@@ -129,3 +129,28 @@ def check(rules: dict[str, Any], profile: dict[str, Any] | None) -> Decision:
     if outcomes:
         decision.eligible = all(outcomes)
     return decision
+
+
+def profile_query(profile: dict[str, Any]) -> str:
+    """A search text describing the company, used when recommend() gets no question."""
+    words = []
+    if profile.get("crisis_type"):
+        words.append(f"{profile['crisis_type']} 피해 긴급 자금")
+    change = profile.get("revenue_change")
+    if change is not None and float(change) < 0:
+        words.append("매출 감소 경영 애로")
+    status = profile.get("export_status")
+    if status == "수출예정":
+        words.append("수출 시작 해외 진출")
+    elif status == "수출중":
+        words.append("수출 기업 해외 시장 확대")
+    age = profile.get("business_age")
+    if age is not None:
+        words.append("창업 초기 기업" if float(age) < 7 else "업력 7년 이상 성장 기업")
+    if profile.get("rep_age") is not None and int(profile["rep_age"]) <= 39:
+        words.append("청년 대표 창업")
+    if profile.get("fund_purpose"):
+        words.append(f"{profile['fund_purpose']}자금")
+    if profile.get("industry"):
+        words.append(str(profile["industry"]))
+    return " ".join(words)

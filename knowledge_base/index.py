@@ -111,10 +111,6 @@ class ChunkIndex:
         scores, rows = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), min(k, len(self.chunks)))
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def lexical_top(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """(chunk row, BM25) of the k best lexical matches."""
-        return self.bm25.top(query_tokens, k)
-
 
 def _read_cache(folder: Path, embedder_name: str) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Vectors and tokens of the previous build, keyed by chunk hash (vectors only if the embedder is the same)."""

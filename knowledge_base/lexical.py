@@ -67,21 +67,21 @@ class BM25:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
 
-    def top(self, query_tokens: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """(document row, score) of the k best documents with a positive score."""
-        scores = self.scores(query_tokens)
-        k = min(k, len(scores))
-        if k == 0:
-            return []
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best])]
-        return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
-
     def term_weights(self, query_tokens: Sequence[str]) -> dict[str, float]:
         """The idf of each distinct query term; a term the corpus never uses weighs as much as the rarest term, so a
         question about something else is covered little by any document."""
         rarest = float(self.idf.max()) if self.size else 1.0
         return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else rarest for t in set(query_tokens)}
+
+
+def top_rows(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(row, score) of the k highest positive scores, best first."""
+    k = min(k, len(scores))
+    if k == 0:
+        return []
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best])]
+    return [(int(i), float(scores[i])) for i in best if scores[i] > 0]
 
 
 def coverage(weights: dict[str, float], document_terms: set[str]) -> float:
