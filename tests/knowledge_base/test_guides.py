@@ -54,15 +54,15 @@ def test_a_staff_answer_is_found_for_a_paraphrase_without_retraining(kb: Knowled
                                                                     tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_STAFF_GUIDES_DIR", str(tmp_path))
-    before = answer_question(kb, "사업장 이전하면 주소 변경 신고 해야 하나요?")
+    before = answer_question(kb, "대출 약정서를 잃어버렸는데 재발급 되나요?")
     assert not before.answered
-    guide = save_staff_guide("사업장 이전하면 주소 변경 신고 해야 하나요?", "kim",
-                             answer="2026년 기준 사업장을 옮기면 관할 지역본부에 알려 주셔야 해요.",
+    guide = save_staff_guide("대출 약정서를 잃어버렸는데 재발급 되나요?", "kim",
+                             answer="2026년 기준 약정서 사본은 관할 지역본부에서 다시 받으실 수 있어요.",
                              source_url="https://www.kosmes.or.kr/example", publisher="중진공", year=2026)
     fresh = KnowledgeBase.load(index_path=index_path)
     assert fresh is not kb and guide.guide_id in fresh.guides
-    reply = answer_question(fresh, "사업장 옮기면 정책자금 쪽에 주소 바뀐 거 알려야 돼요?")
-    assert reply.document_id == guide.guide_id and reply.answer.startswith("2026년 기준 사업장을 옮기면")
+    reply = answer_question(fresh, "약정서 분실했어요 다시 받을 수 있나요")
+    assert reply.document_id == guide.guide_id and reply.answer.startswith("2026년 기준 약정서 사본은")
 
 
 def test_linking_a_question_to_an_existing_guide_adds_the_phrasing(tmp_path: Path) -> None:
