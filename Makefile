@@ -6,7 +6,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run serve test lint eval-nlu eval-answers eval-retrieval bench-retrieval bench-load telegram-polling review retrain lock audit clean
+.PHONY: setup index train run serve test lint eval-nlu eval-answers transcripts eval-retrieval bench-retrieval bench-load bench-promotion telegram-polling review retrain lock audit clean
 
 setup:
 	@bash bot/setup.sh
@@ -37,6 +37,11 @@ eval-nlu: setup
 eval-answers: index train
 	$(PY) -m bot.eval_answers $(ARGS)
 
+# Scripted consultations (crisis, follow-ups, form, corrections, questions) over REST → reports/transcripts.{md,json}
+# with the median first-reply length (target ≤ 600 characters).
+transcripts: index train
+	$(PY) -m bot.transcripts $(ARGS)
+
 eval-retrieval: index
 	$(PY) -m knowledge_base evaluate
 
@@ -47,6 +52,10 @@ bench-retrieval: index
 # e.g. ARGS="--users 50 --duration 60 --shape embedded --transport rest".
 bench-load: index train
 	$(PY) -m bot.load_test $(ARGS)
+
+# Rasa server memory fresh and after three model promotions (PUT /model) → reports/promotion.json.
+bench-promotion: train
+	$(PY) -m bot.load_promotion
 
 telegram-polling: index train
 	$(PY) -m channels.telegram --polling

@@ -5,6 +5,7 @@ line of defence: the channels mask incoming text first (channels.privacy.masking
 
 A database restart loses nothing: pooled connections are checked before use (`pool_pre_ping`), and a read or write
 that finds the database unreachable is retried with backoff (RETRY_DELAYS, about 15 s in all) before it fails.
+A SQLite file runs in WAL mode with synchronous=NORMAL, its connections kept open in a pool (bot.server.database).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from bot.server.database import tracker_db_url
+from bot.server.database import sqlite_pool_options, tracker_db_url, tune_sqlite
 from channels.privacy import mask_event
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         engine_kwargs = create_engine_kwargs(url)
         if self.engine.dialect.name == "postgresql":
             engine_kwargs.setdefault("connect_args", {})["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
+        engine_kwargs.update(sqlite_pool_options(url))
+        self.engine = tune_sqlite(sa.create_engine(url, pool_pre_ping=True, **engine_kwargs))
         self.sessionmaker = sessionmaker(bind=self.engine)
         logger.info("Tracker store: %s", self.engine.url.render_as_string(hide_password=True))
 

@@ -34,8 +34,9 @@ def test_a_package_imports_nothing_from_above_it(package: str) -> None:
 
 
 # Inside bot: subpackage → the bot modules it must never import (verbs → deploy → staff → server).
-VERBS = {"bot.__main__", "bot.eval_answers", "bot.eval_nlu", "bot.load_test", "bot.noisy_nlu", "bot.nlu_scoring",
-         "bot.audit"}
+VERBS = {"bot.__main__", "bot.eval_answers", "bot.eval_nlu", "bot.noisy_nlu", "bot.nlu_scoring", "bot.audit",
+         "bot.transcripts", *(f"bot.load_{name}" for name in ("test", "users", "stacks", "stages", "reference",
+                                                               "report", "measure", "promotion"))}
 BOT_FORBIDDEN = {"bot/server": {"bot.staff", "bot.deploy", *VERBS},
                  "bot/staff": {"bot.deploy", *VERBS},
                  "bot/deploy": VERBS}
