@@ -30,11 +30,22 @@ SPECIFIC_WORDS = re.compile(
     r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
     r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요))")
 
+# Words of asking to reach a person ('상담원 연결', '담당자랑 통화', '사람이랑 얘기'), not a question that merely
+# mentions the staff ('담당자한테 선물 드려도 되나요?').
+PERSON_WORDS = re.compile(
+    r"상담원|상담사|상담\s*직원|사람|직원분|담당자\s*(?:분|님)?\s*(?:랑|과|와|하고)|연결|통화|바꿔|전화|직접\s*상담|"
+    r"실제\s*상담|대면|채팅\s*상담|상담\s*(?:받|하)고\s*싶|상담\s*가능")
+
 
 def is_question(text: str) -> bool:
     """True for a message that asks something (question ending, question mark or question word)."""
     text = text.strip()
     return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
+
+
+def asks_for_person(text: str) -> bool:
+    """True when the message asks to reach a person (counsellor, staff, a call)."""
+    return bool(PERSON_WORDS.search(text))
 
 
 def mentions_domain(text: str) -> bool:

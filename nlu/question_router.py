@@ -1,7 +1,9 @@
 """Questions are not intake starters, and company facts are not questions: a message the classifier took for a
 recommendation request or for company facts, but which asks something else and states no company facts, is routed
 to `ask_question` (answered from the guides and programs); a statement of company facts taken for a general question
-goes to `inform` (the intake), and a wish for programs or funds that asks nothing specific to `ask_recommendation`."""
+goes to `inform` (the intake), a wish for programs or funds that asks nothing specific to `ask_recommendation`, and
+a question taken for a wish to reach a person that asks for no one ('담당자한테 선물 드려도 돼요?') to
+`ask_question`."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge_base.questions import is_question, wants_programs
+from knowledge_base.questions import asks_for_person, is_question, wants_programs
 
 QUESTION_INTENT = "ask_question"
 RECOMMENDATION_INTENT = "ask_recommendation"
 FACTS_INTENT = "inform"
 INTAKE_INTENTS = {"ask_recommendation", "inform"}
+HUMAN_INTENT = "request_human"
 COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
                  "fund_purpose", "rep_age", "crisis_type", "money"}
 
@@ -34,6 +37,8 @@ def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str 
     if intent == QUESTION_INTENT and not states_facts and wants_programs(text):
         return RECOMMENDATION_INTENT  # "정책자금 받고싶은데요", "받을 수 있는 지원사업 뭐 있어요?"
     if intent in INTAKE_INTENTS and not states_facts and is_question(text) and not wants_programs(text):
+        return QUESTION_INTENT
+    if intent == HUMAN_INTENT and is_question(text) and not asks_for_person(text):
         return QUESTION_INTENT
     return None
 

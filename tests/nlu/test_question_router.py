@@ -31,6 +31,17 @@ def test_a_specific_question_or_another_agencys_product_stays_a_question(text: s
     assert route(text, "ask_question", []) is None
 
 
+@pytest.mark.parametrize("text", ["담당 심사역한테 감사 인사로 과일 보내도 되나요?", "심사역이 오면 뭘 준비하나요?"])
+def test_a_question_taken_for_a_wish_to_reach_a_person_is_answered(text: str) -> None:
+    assert route(text, "request_human", []) == "ask_question"
+
+
+@pytest.mark.parametrize("text", ["상담원 연결 가능한가요?", "담당자랑 통화할 수 있나요?", "사람이랑 얘기할 수 있어요?",
+                                  "상담원 연결해 주세요"])
+def test_a_wish_to_reach_a_person_keeps_its_intent(text: str) -> None:
+    assert route(text, "request_human", []) is None
+
+
 def test_a_question_with_company_facts_keeps_the_intake() -> None:
     facts = [{"entity": "business_age", "value": 2}]
     assert route("창업 2년 됐는데 가능한가요?", "inform", facts) is None
