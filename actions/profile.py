@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from knowledge_base.eligibility import PROFILE_KEYS
+from knowledge_base.profile_values import normalize_business_age, normalize_employee_count, normalize_rep_age
+
 UNKNOWN = "unknown"
-PROFILE_SLOTS = ("business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
-                 "fund_purpose", "rep_age", "crisis_type")
+PROFILE_SLOTS = PROFILE_KEYS  # the company profile's keys are the knowledge base's (one owner): also the slot names
 NUMBER = re.compile(r"[-+−]?\d+(?:[.,]\d+)?")
 EXPORT_WORDS = {
     "수출예정": ("예정", "계획", "준비", "할 생각", "하려고", "시작하려"),
@@ -40,6 +42,20 @@ def to_number(value: Any) -> float | None:
     return float(match.group().replace("−", "-").replace(",", "."))
 
 
+# Answers without digits ('다섯 명', '작년에 창업했어요') read by the same normalisers as the NLU's entities.
+WORD_NUMBER_PARSERS = {"business_age": normalize_business_age, "employee_count": normalize_employee_count,
+                       "rep_age": normalize_rep_age}
+
+
+def slot_number(slot: str, value: Any) -> float | None:
+    """The number of a numeric profile slot: digits first, else the Korean words for it."""
+    number = to_number(value)
+    if number is None and isinstance(value, str):
+        parsed = WORD_NUMBER_PARSERS[slot](value)
+        number = None if parsed is None else float(parsed)
+    return number
+
+
 def _in(value: float | None, low: float, high: float) -> float | None:
     return value if value is not None and low <= value <= high else None
 
@@ -56,10 +72,10 @@ def normalise(slot: str, value: Any) -> Any:
     if value is None or value == UNKNOWN:
         return value
     if slot == "business_age":
-        return _in(to_number(value), 0, 100)
+        return _in(slot_number(slot, value), 0, 100)
     if slot in ("employee_count", "rep_age"):
         low = 15 if slot == "rep_age" else 0
-        number = _in(to_number(value), low, 100 if slot == "rep_age" else 1_000_000)
+        number = _in(slot_number(slot, value), low, 100 if slot == "rep_age" else 1_000_000)
         return None if number is None else int(number)
     if slot == "revenue_change":
         return normalise_revenue_change(value)

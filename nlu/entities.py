@@ -25,7 +25,8 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from nlu import gazetteer, normalizers
+from knowledge_base import profile_values as normalizers
+from nlu import gazetteer
 from nlu.morphology import Morpheme, analyze
 
 NUMBER_TAGS = ("SN", "NR")

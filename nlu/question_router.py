@@ -16,6 +16,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from knowledge_base.eligibility import PROFILE_KEYS
 from knowledge_base.questions import asks_for_person, is_question, wants_programs
 
 QUESTION_INTENT = "ask_question"
@@ -23,8 +24,7 @@ RECOMMENDATION_INTENT = "ask_recommendation"
 FACTS_INTENT = "inform"
 INTAKE_INTENTS = {"ask_recommendation", "inform"}
 HUMAN_INTENT = "request_human"
-COMPANY_FACTS = {"business_age", "industry", "region", "employee_count", "revenue_change", "export_status",
-                 "fund_purpose", "rep_age", "crisis_type", "money"}
+COMPANY_FACTS = {*PROFILE_KEYS, "money"}  # entities that state a company fact
 
 
 def route(text: str, intent: str | None, entities: list[dict[str, Any]]) -> str | None:

@@ -8,7 +8,8 @@ from actions.profile import UNKNOWN, describe, normalise, parse_answer, profile_
 
 @pytest.mark.parametrize(("slot", "value", "expected"), [
     ("business_age", "5년", 5.0), ("business_age", 2, 2.0), ("business_age", "-3", None),
-    ("employee_count", "12명", 12), ("employee_count", 5.0, 5),
+    ("employee_count", "12명", 12), ("employee_count", 5.0, 5), ("employee_count", "다섯 명이요", 5),
+    ("employee_count", "열두명", 12), ("business_age", "작년에 창업했어요", 1.0), ("employee_count", "많아요", None),
     ("rep_age", "만 35세", 35), ("rep_age", "7", None),
     ("revenue_change", "20% 줄었어요", -20.0), ("revenue_change", "15% 증가", 15.0), ("revenue_change", -30, -30.0),
     ("revenue_change", "작년이랑 비슷해요", 0.0), ("revenue_change", "글쎄요", None),

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from nlu import normalizers
+from knowledge_base import profile_values as normalizers
 
 TODAY = datetime.date(2026, 11, 29)
 

@@ -1,4 +1,5 @@
-"""Normalisers: Korean surface text of a fact → the contract's entity value.
+"""The company profile's values from Korean text (one owner, used by the NLU's entity extractor and the intake form):
+Korean surface text of a fact → the profile value.
 
 Each function takes the matched text (particles may still be attached, e.g. `5억원을`, `3년차인데`) and
 returns the value or None when the text is not that kind of fact.
