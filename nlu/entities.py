@@ -35,6 +35,7 @@ BUSINESS_AGE_CUES = ("업력", "창업", "설립", "개업", "사업", "운영",
 BUSINESS_AGE_AFTER = ("됐", "되", "째", "차", "지났", "넘었", "넘", "운영", "했", "정도")
 FOUNDING_WORDS = ("창업", "설립", "개업", "차렸", "차린", "시작", "오픈", "사업자", "열었")
 REVENUE_WORDS = ("매출", "매상", "영업이익", "이익", "수익", "판매", "실적", "주문", "수주")
+FLAT_REVENUE_WORDS = ("비슷", "그대로", "똑같", "유지", "비슷비슷")  # sales as last year: a change of 0
 NOT_REVENUE_WORDS = ("금리", "이자", "세액", "공제", "할인", "지분", "보증")
 SCHEDULE_WORDS = ("신청", "접수", "모집", "교육", "공고", "연수", "행사", "입주")
 EXPORT_NEGATIVE = ("안 ", "안해", "안 해", "않", "없", "못")
@@ -82,6 +83,8 @@ PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
         [{"TAG": "SN"}, {"ORTH": {"IN": ["%", "프로", "퍼센트", "퍼"]}}],
         [{"ORTH": {"IN": ["절반", "반토막"]}}],
         [{"ORTH": "반"}, {"ORTH": "토막"}],
+        [{"ORTH": {"IN": list(FLAT_REVENUE_WORDS)}}],  # '매출은 작년이랑 비슷해요' → 0
+        [{"ORTH": {"IN": ["변동", "변화", "차이"]}}, {"ORTH": {"IN": ["가", "는"]}, "OP": "?"}, {"ORTH": "없"}],
     ],
     "export_status": [
         [{"ORTH": {"IN": ["수출", "내수"]}}],
@@ -180,6 +183,8 @@ class EntityMatcher:
             return None
         if span.text.replace(" ", "") in ("절반", "반토막"):
             return -50.0 if any(word in text for word in REVENUE_WORDS) else None
+        if not any(character.isdigit() for character in span.text):  # 비슷, 그대로, 변동 없: only right after sales
+            return 0.0 if any(word in left for word in REVENUE_WORDS) else None
         value = normalizers.normalize_revenue_change(span.text, right)
         if value is None and any(word in left for word in REVENUE_WORDS):
             value = normalizers.normalize_revenue_change(span.text, left)

@@ -50,6 +50,8 @@ def found(text: str) -> list[tuple[str, str, object]]:
     ("대표가 만 41세면", [("rep_age", "만 41세면", 41)]),
     ("직원 다섯 명 있어요", [("employee_count", "다섯 명", 5)]),
     ("매출이 절반으로 줄었어", [("revenue_change", "절반", -50.0)]),
+    ("아 매출은 작년이랑 비슷해요", [("revenue_change", "비슷", 0.0)]),
+    ("매출 변동 없어요", [("revenue_change", "변동 없", 0.0)]),
 ])
 def test_extracts_normalised_entities(text: str, expected: list[tuple[str, str, object]]) -> None:
     assert found(text) == expected
@@ -61,6 +63,8 @@ def test_extracts_normalised_entities(text: str, expected: list[tuple[str, str, 
     ("청창사 신청 기간이 언제예요?", "term_type"),  # 신청 기간 is a schedule, not a loan term
     ("수출 기업 전용 자금", "export_status"),     # names a kind of company, states no fact
     ("금리 2%예요", "revenue_change"),           # a percentage that is not a revenue change
+    ("금리가 작년이랑 비슷해요", "revenue_change"),  # something else stayed the same
+    ("직원 수는 그대로예요", "revenue_change"),
     ("스마트공장 도입하려는데요", "industry"),     # a program topic, not the manufacturing industry
     ("상환 기간 5년이에요", "business_age"),       # a loan period, not years in business
 ])
