@@ -19,11 +19,11 @@ from bot.staff.store import QueueFilter, queue
 from bot.staff.web import create_app
 
 TOKEN = "live-staff-token-0123456789"
-# The first question has no answer in the index (closest document: cosine 0.855, no shared content words); the
-# paraphrase shares few words with it. Measured with the shipped embedder when this test was written.
-QUESTION = "사업장 이전하면 주소 변경 신고 해야 하나요?"
-PARAPHRASE = "사업장 옮기면 정책자금 쪽에 주소 바뀐 거 알려야 돼요?"
-ANSWER = "사업장을 옮기면 융자를 받은 지역본부에 바뀐 주소를 알리고 약정 내용을 변경해야 합니다."
+# The first question has no answer among the shipped guides (the closest are only offered as choices); the
+# paraphrase shares few words with it. Checked with the shipped embedder and 138 guides (2026-11-30).
+QUESTION = "대출 약정서를 잃어버렸는데 재발급 되나요?"
+PARAPHRASE = "약정서 분실했어요 다시 받을 수 있나요"
+ANSWER = "약정서 사본은 대출을 받은 지역본부에 요청해 다시 받으실 수 있습니다."
 SOURCE = "https://www.kosme.or.kr/"
 
 
@@ -50,7 +50,7 @@ async def test_staff_answer_is_used_for_a_paraphrase_without_retraining(
     asker, next_owner = f"gap-{uuid.uuid4().hex[:8]}", f"gap-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(timeout=60) as http:
         first = await ask(http, rasa_server, asker, QUESTION)
-        assert response_text("utter_not_known") in first, first
+        assert any(response_text(name) in first for name in ("utter_not_known", "utter_suggest_guides")), first
         assert ANSWER not in first
 
         async with TestClient(TestServer(create_app(rasa_url=rasa_server, db_url=db))) as staff:
