@@ -350,10 +350,11 @@ class KnowledgeBase:
         ended (status 종료) ones,
         never a niche program whose need words (`recommend_when`) the owner did not use, and, when there is a need
         to match, never one the need does not reach (no padding: fewer than top_k is a fair answer)."""
-        text = query.strip() or profile_query(profile)
+        described = profile_query(profile)
+        text = query.strip() or described
         relevance = dict(self.rank(text)) if text else {}
         floor = MIN_RECOMMEND_SHARE * max(relevance.values(), default=0.0)
-        need = f"{text} {profile_query(profile)} {profile.get('region') or ''}".replace(" ", "")
+        need = f"{text} {described} {profile.get('region') or ''}".replace(" ", "")
         ranked = []
         for pid, program in self.programs.items():
             if program.category == APPLICATION_CATEGORY or program.status == "종료":
