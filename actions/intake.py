@@ -23,6 +23,7 @@ ANSWER_INTENTS = {"inform", "nlu_fallback", "correct_info"}
 YES_NO_SLOTS = {"export_status"}
 NUMBER_SLOTS = {"business_age", "employee_count", "revenue_change", "rep_age"}
 SHORT_ANSWER = 12
+MAX_SKIPS = 2  # after this many questions skipped ('네', '모르겠어요'), recommend from what is known, ask no more
 
 
 def youth_in_play(tracker: Tracker) -> bool:
@@ -68,6 +69,19 @@ def validate_value(slot: str, value: Any, dispatcher: CollectingDispatcher, trac
     return {slot: clean}
 
 
+def skipped(tracker: Tracker, required: list[str]) -> int:
+    """How many of the form's questions the owner has skipped."""
+    return sum(tracker.get_slot(slot) == UNKNOWN for slot in required)
+
+
+def skip_the_rest(tracker: Tracker, required: list[str]) -> dict[str, Any]:
+    """Every question not yet answered, marked skipped: an owner who skips again and again is not asked on (the
+    recommendation says which conditions still need checking)."""
+    rest = {slot: UNKNOWN for slot in required if tracker.get_slot(slot) is None}
+    tracker.slots.update(rest)
+    return rest
+
+
 class ValidateCompanyProfileForm(FormValidationAction):
     """Ask only for missing facts (the representative's age only for youth programs), accept skips and fixes.
 
@@ -87,9 +101,12 @@ class ValidateCompanyProfileForm(FormValidationAction):
                                     domain: DomainDict) -> list[EventType]:
         """Every profile slot is read the same way from a reply without an entity (see `extract_answer`)."""
         extracted: dict[str, Any] = {}
-        for slot in await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain):
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        for slot in required:
             extracted.update(extract_answer(slot, tracker))
         tracker.slots.update(extracted)
+        if UNKNOWN in extracted.values() and skipped(tracker, required) >= MAX_SKIPS:
+            extracted.update(skip_the_rest(tracker, required))
         return [SlotSet(slot, value) for slot, value in extracted.items()]
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,

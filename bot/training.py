@@ -11,6 +11,9 @@ from bot.paths import CONFIG_FILE, DOMAIN_FILE, MODELS_DIR, REPO_ROOT, TRAINING_
 from knowledge_base.guide_documents import guides_dir, load_guides
 
 GUIDE_QUESTIONS_FILE = TRAINING_DATA_DIR / "nlu" / "guide_questions.yml"
+# Phrasings per guide that become ask_question examples: enough to teach 'a question about policy funds', few enough
+# that ask_question does not swamp the program intents (guide matching itself reads every phrasing from the index).
+NLU_PHRASINGS_PER_GUIDE = 4
 
 STAMP_FILE = MODELS_DIR / "training-stamp.json"
 
@@ -23,11 +26,12 @@ def rasa_train_command(out: Path, *options: str, config: Path = CONFIG_FILE, dat
 
 
 def guide_questions_yaml() -> str:
-    """NLU examples of the intent ask_question: every owner phrasing of the shipped guides (not staff answers,
-    which retrieval finds without retraining)."""
+    """NLU examples of the intent ask_question: the first NLU_PHRASINGS_PER_GUIDE owner phrasings of each shipped
+    guide (not staff answers, which retrieval finds without retraining)."""
     lines = ["# Generated from knowledge_base/guides by `python -m bot guide-questions`; do not edit by hand.",
              'version: "3.1"', "nlu:", "- intent: ask_question", "  examples: |"]
-    questions = dict.fromkeys(q for guide in load_guides(guides_dir()) for q in guide.questions)
+    questions = dict.fromkeys(q for guide in load_guides(guides_dir())
+                              for q in guide.questions[:NLU_PHRASINGS_PER_GUIDE])
     lines += [f"    - {question}" for question in questions]
     return "\n".join(lines) + "\n"
 

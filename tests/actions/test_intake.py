@@ -105,3 +105,17 @@ def test_a_bare_request_inside_the_form_skips_the_question_instead_of_repeating_
     tracker = make_tracker("알려주세요", "nlu_fallback", slots={"requested_slot": "region"},
                            active_loop="company_profile_form")
     assert extract_answer("region", tracker) == {"region": UNKNOWN}
+
+
+async def test_a_second_skip_ends_the_questions_and_the_form_recommends_from_what_is_known(dispatcher, domain):
+    tracker = make_tracker("모르겠어요", "dont_know", slots={"industry": UNKNOWN, "requested_slot": "region"})
+    events = await FORM.run(dispatcher, tracker, domain)
+    skipped = {event["name"] for event in events if event.get("value") == UNKNOWN}
+    assert {"region", "business_age", "employee_count", "revenue_change", "export_status"} <= skipped
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": None} in events
+
+
+async def test_one_skip_asks_the_next_question(dispatcher, domain):
+    tracker = make_tracker("모르겠어요", "dont_know", slots={"industry": "제조업", "requested_slot": "region"})
+    events = await FORM.run(dispatcher, tracker, domain)
+    assert events[-1]["name"] == "requested_slot" and events[-1]["value"] not in (None, "region")

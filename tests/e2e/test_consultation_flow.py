@@ -105,7 +105,7 @@ def test_a_question_in_the_middle_of_the_form_is_answered_and_the_form_resumes(r
 
 
 @pytest.mark.parametrize("word", ["네", "알려주세요", "모르겠어요"])
-def test_yes_or_tell_me_inside_the_form_never_repeats_a_question(rasa_server: str, word: str):
+def test_yes_or_tell_me_inside_the_form_never_repeats_a_question_nor_traps(rasa_server: str, word: str):
     chat = Chat(rasa_server)
     questions = [asked(chat.say("지원사업 추천해 주세요"))]
     replies: list[dict] = []
@@ -115,6 +115,7 @@ def test_yes_or_tell_me_inside_the_form_never_repeats_a_question(rasa_server: st
     repeated = {fact: questions.count(fact) for fact in set(questions) - {None} if questions.count(fact) > 2}
     assert not repeated, f"asked more than twice: {repeated} ({questions})"
     assert cards(replies), f"no recommendation after {chat.turns} turns of {word!r}: {questions}"
+    assert chat.turns <= 3, f"{chat.turns} turns to a recommendation: {questions}"  # two skips end the questions
 
 
 @pytest.mark.parametrize(("facts", "correction", "dropped", "shown"), [
