@@ -234,14 +234,14 @@ class ActionAcknowledgeCorrection(Action):
         return events
 
 
-def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str,
-                            only_confident: bool = False) -> list[EventType]:
+def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
     """Hand over when the latest message shows distress; answer it from the index when it asks something (a
-    question never gets `response`; with `only_confident`, an unanswerable one does); else send `response`."""
+    question never gets `response`: the closest guides or a plain 'not known' when the index has no answer, unless
+    it carries none of this bot's words); else send `response`."""
     distressed = distress_handoff(dispatcher, tracker)
     if distressed is not None:
         return distressed
-    answered = answer_from_index(dispatcher, tracker, only_confident)
+    answered = answer_from_index(dispatcher, tracker)
     if answered is not None:
         return answered
     dispatcher.utter_message(response=response)
@@ -265,4 +265,4 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        return reply_unless_distressed(dispatcher, tracker, "utter_out_of_scope", only_confident=True)
+        return reply_unless_distressed(dispatcher, tracker, "utter_out_of_scope")
