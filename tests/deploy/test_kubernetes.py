@@ -184,7 +184,7 @@ def test_rasa_is_ready_only_with_a_model_and_scales_behind_a_sticky_ingress() ->
     assert container["readinessProbe"]["exec"]["command"] == ["/app/bot/deploy/entrypoint.sh", "ready", "rasa"]
     assert container["startupProbe"]["exec"]["command"] == container["readinessProbe"]["exec"]["command"]
     assert container["livenessProbe"]["httpGet"]["path"] == "/"
-    assert container["resources"]["requests"]["memory"] == "1536Mi"
+    assert container["resources"]["requests"]["memory"] == "1280Mi"  # the measured 1.1-1.2 GB, not 1.5
     assert rasa["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     hpa = find(docs, "HorizontalPodAutoscaler", "rasa")
     assert hpa["spec"]["scaleTargetRef"]["name"] == "rasa" and hpa["spec"]["minReplicas"] >= 2
