@@ -1,6 +1,6 @@
 """The Rasa server entry point: `python -m bot.server.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
 
-It patches five things in Rasa 3.6 before running Rasa's own CLI:
+It patches six things in Rasa 3.6 before running Rasa's own CLI:
 
 1. Custom actions run as `ResilientRemoteAction`. Plain Rasa waits up to 5 minutes for the action server and, when
    a custom action fails, logs the error and sends nothing, so the user waits for an answer that never comes. Here
@@ -19,6 +19,7 @@ It patches five things in Rasa 3.6 before running Rasa's own CLI:
    ACTION_KEEPALIVE_SECONDS, before the action server's own keep-alive timeout (Sanic: 5 s) closes them; the
    sessions are closed when the server stops (`close_action_sessions`, after Rasa's `close_resources`).
 5. A model promotion (PUT /model) releases the replaced model's memory (bot.server.model_swap).
+6. NLU inference runs in a worker thread, off the event loop (bot.server.inference).
 
 The server process also keeps PyTorch out (`keep_torch_out`: spaCy would import it, ~450 MB, for nothing).
 
@@ -52,7 +53,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-from bot.server import model_swap
+from bot.server import inference, model_swap
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +203,7 @@ def install() -> None:
     rasa_run.close_resources = close_resources
     Agent._create_tracker_store = staticmethod(tracker_store_without_fallback)
     model_swap.install()
+    inference.install()
 
 
 def keep_torch_out() -> None:
