@@ -188,7 +188,8 @@ def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id
     """Send one program (name, summary, target when `detail`, key terms with year, source) and put it in focus."""
     program = kb.get(program_id)
     text = render.program_text(program, kb.freshness_notes(program), target=detail)
-    dispatcher.utter_message(**render.message(text, render.detail_buttons(program_id)))
+    links = render.link_buttons(render.program_sources(program))
+    dispatcher.utter_message(**render.message(text, [*render.detail_buttons(program_id), *links]))
     if rating:
         dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))
     return [SlotSet("program", program_id)]
@@ -204,8 +205,9 @@ class ActionProgramDetail(Action):
         kb = get_kb()
         program_id = latest_entity(tracker, "program_id", "program") or tracker.get_slot("program")
         if program_id in kb.guides:
-            dispatcher.utter_message(**render.message(render.guide_detail_text(kb.guides[program_id]),
-                                                      [render.HANDOFF_BUTTON, *render.RATING_BUTTONS]))
+            guide = kb.guides[program_id]
+            dispatcher.utter_message(**render.message(render.guide_detail_text(guide), [
+                render.HANDOFF_BUTTON, *render.RATING_BUTTONS, *render.link_buttons(guide.sources)]))
             return []
         if not program_id or not known_program(kb, program_id):
             dispatcher.utter_message(**not_known("말씀하신 사업"))
@@ -233,9 +235,9 @@ def application_guide(kb: KnowledgeBase) -> list[dict[str, Any]]:
     answer = answer_or_none(kb, guide.program_id, "application") if guide else None
     if answer is None:
         return [not_known("신청 절차")]
-    return [render.message(f"{answer.text}\n전화 문의: {render.CALL_CENTRE}",
+    return [render.message(f"{render.answers_text([answer])}\n전화 문의: {render.CALL_CENTRE}",
                            [{"title": "맞춤 추천 받기", "payload": "/ask_recommendation"}, render.HANDOFF_BUTTON,
-                            *render.RATING_BUTTONS])]
+                            *render.RATING_BUTTONS, *render.link_buttons(render.answer_sources([answer]))])]
 
 
 class ActionAnswerProgramQuestion(Action):

@@ -29,6 +29,9 @@ RATING_BUTTONS = [
 SECTION_LIMIT = 400
 KEY_NUMBER_LIMIT = 70
 SUMMARY_LIMIT = 60
+MAX_LINKS = 4  # link buttons under one card (the names of all sources stay in its text)
+HOST_NAME = re.compile(r"^[\w.-]+\.[a-z]{2,}$", re.IGNORECASE)  # a "name" that is only a site address
+WEB_PAGE = "인터넷 안내 글"
 Button = dict[str, str]
 
 
@@ -42,9 +45,32 @@ def with_year(text: str, as_of: int) -> str:
     return text if YEAR.search(text) else f"{text} ({as_of}년 기준)"
 
 
-def source_line(source_urls: list[str], as_of: int) -> str:
-    """'출처: <first url> (YYYY년 자료)'."""
-    return f"출처: {source_urls[0]} ({as_of}년 자료)" if source_urls else f"({as_of}년 자료, 출처 확인 필요)"
+def program_sources(program: Program) -> list[Source]:
+    """The program's first source, named by its publisher, with the year the document applies to."""
+    return [Source(publisher_of(url), program.as_of, url) for url in program.source_urls[:1]]
+
+
+def publisher_name(publisher: str, url: str) -> str:
+    """The publisher as owners read it: a bare site address becomes the site's known name, else '인터넷 안내 글'."""
+    if not HOST_NAME.match(publisher):
+        return publisher
+    known = publisher_of(url)
+    return WEB_PAGE if HOST_NAME.match(known) else known
+
+
+def source_name(source: Source) -> str:
+    """'서울경제 2022년': how a source is named to the owner (never its address)."""
+    return f"{publisher_name(source.publisher, source.url)} {source.year}년"
+
+
+def link_buttons(sources: list[Source], limit: int = MAX_LINKS) -> list[Button]:
+    """One link button per distinct source address, titled with its name: {"title": "서울경제 2022년", "url": …}.
+    No payload: each channel shows it as a link (widget <a>, Telegram url button, Kakao webLink)."""
+    buttons: dict[str, Button] = {}
+    for source in sources:
+        if source.url.startswith(("https://", "http://")) and source.url not in buttons:
+            buttons[source.url] = {"title": source_name(source), "url": source.url}
+    return list(buttons.values())[:limit]
 
 
 def terms_lines(key_terms: dict[str, str], as_of: int, category: str) -> list[str]:
@@ -140,7 +166,8 @@ def program_text(program: Program, notes: list[str] | tuple[str, ...] = (), targ
         lines.append(f"지원대상: {shorten(program.sections['지원대상'])}")
     lines += terms_lines(program.key_terms, program.as_of, program.category)
     lines += [f"ℹ {note}" for note in notes]
-    lines.append(source_line(program.source_urls, program.as_of))
+    sources = program_sources(program)
+    lines.append(source_names(sources) if sources else f"({program.as_of}년 자료, 출처 확인 필요)")
     return "\n".join(lines)
 
 
@@ -159,13 +186,14 @@ def message(text: str, buttons: list[Button] | None = None) -> dict[str, Any]:
 
 def source_names(sources: list[Source]) -> str:
     """'출처: 뉴시스 2025년 · 뉴스1 2026년' (the links are behind the details button)."""
-    names = dict.fromkeys(f"{source.publisher} {source.year}년" for source in sources)
+    names = dict.fromkeys(source_name(source) for source in sources)
     return "출처: " + " · ".join(list(names)[:2]) if names else ""
 
 
-def source_links(sources: list[Source]) -> list[str]:
-    """One line per source: publisher, year and link."""
-    return [f"• {source.publisher} ({source.year}년) {source.url}" for source in sources]
+def source_list(sources: list[Source]) -> str:
+    """'출처: 뉴시스 2025년 · 뉴스1 2026년 · …': every distinct source by name (their links travel as buttons)."""
+    names = dict.fromkeys(source_name(source) for source in sources)
+    return "출처: " + " · ".join(names) if names else ""
 
 
 def reply_text(reply: Reply) -> str:
@@ -195,9 +223,14 @@ def answers_text(answers: list[Answer]) -> str:
     """Program answers (limit, documents …) one after another, their link footers replaced by one line of named
     sources with year."""
     bodies = [answer.body for answer in answers]
-    sources = [Source(publisher_of(answer.source_urls[0]), answer.as_of, answer.source_urls[0])
-               for answer in answers if answer.source_urls]
+    sources = answer_sources(answers)
     return "\n".join([*bodies, source_names(sources)] if sources else bodies)
+
+
+def answer_sources(answers: list[Answer]) -> list[Source]:
+    """The first source of each answer, named by its publisher, with the answer's year."""
+    return [Source(publisher_of(answer.source_urls[0]), answer.as_of, answer.source_urls[0])
+            for answer in answers if answer.source_urls]
 
 
 def suggestion_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
@@ -207,14 +240,15 @@ def suggestion_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
 
 
 def guide_detail_text(guide: Guide) -> str:
-    """A guide in full: title, answer, detail, what is not known, and every source with its link."""
+    """A guide in full: title, answer, detail, what is not known, and every source by name and year (the links
+    travel as buttons, `link_buttons(guide.sources)`)."""
     lines = [f"[{guide.title}]", guide.answer]
     if guide.detail:
         lines.append(shorten(guide.detail, 600))
     if guide.unknown:
         lines.append(guide.unknown)
-    lines += ["출처", *source_links(guide.sources)] if guide.sources else []
-    return "\n".join(lines)
+    lines.append(source_list(guide.sources))
+    return "\n".join(line for line in lines if line)
 
 
 def verdict_text(verdict: Verdict, titles: dict[str, str]) -> str:

@@ -37,6 +37,29 @@ DONE_EVT = "bot_done"
 """Emitted to the session after the bot has sent every reply to one user message (hides the typing indicator)."""
 
 
+def is_link(button: dict[str, Any]) -> bool:
+    """A link button: an http(s) `url` (e.g. a named source, actions.render.link_buttons), no payload needed."""
+    return str(button.get("url") or "").startswith(("https://", "http://"))
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's socket.io output, except that link buttons travel as `{"type": "web_url", "title", "url"}` quick
+    replies (the widget shows them as links), where Rasa's own output needs a payload on every button."""
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """The text split at blank lines as Rasa does, every button on the last part in its order."""
+        parts = text.strip().split("\n\n") or [text]
+        replies = [{"type": "web_url", "title": str(button.get("title") or ""), "url": button["url"]}
+                   if is_link(button) else
+                   {"content_type": "text", "title": button.get("title"), "payload": button.get("payload")}
+                   for button in buttons]
+        for index, part in enumerate(parts):
+            await self._send_message(recipient_id, {"text": part,
+                                                    "quick_replies": replies if index == len(parts) - 1 else []})
+
+
 def allowed_origins(configured: str | list[str] | None = None) -> set[str]:
     """Origins allowed to open the socket: the credentials' `cors_origins`, else env BOT_CORS_ORIGINS, else default."""
     if configured is None:
@@ -89,7 +112,7 @@ class SocketIOInput(InputChannel):
 
     def get_output_channel(self) -> OutputChannel | None:
         """Output channel for messages pushed from outside a conversation turn (e.g. reminders)."""
-        return None if self.sio is None else SocketIOOutput(self.sio, self.bot_message_evt)
+        return None if self.sio is None else WidgetOutput(self.sio, self.bot_message_evt)
 
     def origin_allowed(self, origin: str | None) -> bool:
         """Browsers always send Origin; clients without one (scripts, tests) are not subject to CORS."""
@@ -150,7 +173,7 @@ class SocketIOInput(InputChannel):
             if session_id is None:
                 await sio.emit("session_error", "send session_request first", room=sid)
                 return
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt)
             try:
                 self.check_rate(sid, session_id)
                 text = prepare_text(data.get("message") if isinstance(data, dict) else None)

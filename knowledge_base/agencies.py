@@ -44,6 +44,13 @@ PUBLISHERS = {
     "joongdo.co.kr": "중도일보", "kibo.or.kr": "기술보증기금", "semas.or.kr": "소상공인시장진흥공단",
     "wowtv.co.kr": "한국경제TV", "mbn.co.kr": "MBN", "venturesquare.net": "벤처스퀘어",
     "dodam-platform.com": "정부24 안내",
+    # named as the guides name the same sites (knowledge_base/guides/*.md `publisher`)
+    "kukinews.com": "쿠키뉴스", "kuk-test.kode.co.kr": "쿠키뉴스", "asiatoday.co.kr": "아시아투데이",
+    "headline114.com": "헤드라인114", "jjan.kr": "전북일보", "busan.com": "부산일보", "korea.com": "코리아닷컴",
+    "motie.go.kr": "산업통상자원부", "startupkorea.kr": "스타트업코리아", "traintime.co.kr": "정부 지원사업 안내",
+    "jab-guyver.co.kr": "개인 정보 사이트", "github.com": "법제처 찾기쉬운 생활법령 내용 모음",
+    # the sites' own names
+    "hellot.net": "헬로티", "g-enews.com": "글로벌이코노믹", "hidomin.com": "경북도민일보",
 }
 
 

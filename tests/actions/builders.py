@@ -35,5 +35,12 @@ def texts(dispatcher: CollectingDispatcher) -> str:
 
 
 def payloads(dispatcher: CollectingDispatcher) -> list[str]:
-    """All button payloads the action sent."""
-    return [button["payload"] for message in dispatcher.messages for button in message.get("buttons") or []]
+    """All button payloads the action sent (link buttons have none)."""
+    return [button["payload"] for message in dispatcher.messages for button in message.get("buttons") or []
+            if "payload" in button]
+
+
+def links(dispatcher: CollectingDispatcher) -> list[dict[str, str]]:
+    """All link buttons the action sent: {"title": "뉴스1 2026년", "url": …}."""
+    return [button for message in dispatcher.messages for button in message.get("buttons") or []
+            if "url" in button]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.answers import ActionAnswerQuestion
 from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionGreet, ActionOutOfScope
 from actions.programs import ActionAnswerProgramQuestion, ActionAnswerShownProgram, ActionProgramDetail
-from tests.actions.builders import make_tracker, payloads, texts
+from tests.actions.builders import links, make_tracker, payloads, texts
 
 
 def responses(dispatcher) -> list[str]:
@@ -91,13 +91,14 @@ async def test_a_program_in_focus_keeps_its_own_answer_for_a_short_follow_up(kb,
     assert "청년전용창업자금" in texts(dispatcher) and "사업자등록증" in texts(dispatcher)
 
 
-async def test_the_guide_detail_lists_every_source_with_its_link(kb, dispatcher, domain):
+async def test_the_guide_detail_names_every_source_and_links_it_by_a_button(kb, dispatcher, domain):
     tracker = make_tracker("/ask_program_detail", "ask_program_detail",
                            entities={"program_id": "reapply-after-rejection"})
     await ActionProgramDetail().run(dispatcher, tracker, domain)
     said = texts(dispatcher)
     assert said.startswith("[떨어진 뒤 다시 신청하기]") and "자세한 설명" in said
-    assert "• 뉴스1 (2026년) https://www.news1.kr/example" in said
+    assert said.endswith("\n출처: 뉴스1 2026년") and "https://" not in said
+    assert links(dispatcher) == [{"title": "뉴스1 2026년", "url": "https://www.news1.kr/example"}]
 
 
 async def test_a_question_pointing_back_at_a_shown_program_goes_to_that_programs_answer(kb, dispatcher, domain):

@@ -15,7 +15,7 @@ from actions.conversation import (
     ActionSessionStart,
 )
 from bot.staff import handoff
-from tests.actions.builders import make_tracker, payloads, texts, user_event
+from tests.actions.builders import links, make_tracker, payloads, texts, user_event
 
 PAUSE = [{"event": "pause", "timestamp": None},
          {"event": "action", "name": "action_listen", "policy": None, "confidence": None, "timestamp": None}]
@@ -79,7 +79,8 @@ async def test_unclear_message_naming_a_program_shows_the_program(kb, dispatcher
                            entities={"program": "youth-startup-fund"})
     events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("[청년전용창업자금]\n청년전용창업자금 요약")
-    assert "출처: https://example.go.kr/notice" in texts(dispatcher)
+    assert "출처: 인터넷 안내 글 2026년" in texts(dispatcher) and "https://" not in texts(dispatcher)
+    assert links(dispatcher) == [{"title": "인터넷 안내 글 2026년", "url": "https://example.go.kr/notice"}]
     assert events == [{"event": "slot", "timestamp": None, "name": "program", "value": "youth-startup-fund"}]
     assert handoff.open_handoff("user-1") is None
     # ... and that turn was understood: the next unclear message is a first fallback again

@@ -16,7 +16,7 @@ from actions.render import terms_lines
 from actions.tracker_utils import recent_query
 from bot.staff import handoff
 from knowledge_base import Answer
-from tests.actions.builders import make_tracker, payloads, texts, user_event
+from tests.actions.builders import links, make_tracker, payloads, texts, user_event
 
 YEAR = re.compile(r"20\d\d")
 PROFILE = {"business_age": 2, "industry": "제조업", "region": "서울특별시", "employee_count": 5,
@@ -39,7 +39,7 @@ async def test_recommendation_explains_three_programs_with_year_source_and_butto
     assert "1. 청년전용창업자금 — 업력 2년 → 조건 충족" in body
     assert "2. 창업기반지원자금" in body and "3. 재해 긴급경영안정자금" in body
     assert "   한도: 2026년 기준 최대 10억원" in body
-    assert "출처: example.go.kr 2026년" in body and "https://" not in body
+    assert "출처: 인터넷 안내 글 2026년" in body and "https://" not in body
     assert "참고: 혁신성장지원자금도 살펴봤지만 업력 2년 → 조건 미충족이라 제외했어요." in body
     assert [p for p in payloads(dispatcher) if p.startswith("/ask_program_detail")] == [
         '/ask_program_detail{"program_id": "youth-startup-fund"}',
@@ -101,7 +101,7 @@ async def test_rate_question_about_the_program_in_focus(kb, dispatcher, domain):
                            slots={"program": "emergency-disaster-fund"})
     await ActionAnswerProgramQuestion().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("재해 긴급경영안정자금 금리: 2026년 기준 1.9% 고정")
-    assert "출처: example.go.kr 2026년" in texts(dispatcher) and "https://" not in texts(dispatcher)
+    assert "출처: 인터넷 안내 글 2026년" in texts(dispatcher) and "https://" not in texts(dispatcher)
 
 
 async def test_terms_without_type_give_limit_rate_and_period_of_the_first_recommended(kb, dispatcher, domain):
@@ -162,7 +162,8 @@ async def test_emergency_naming_a_program_shows_it_then_offers_the_tracks(kb, di
     first = dispatcher.messages[0]["text"]
     assert first.startswith("[재해 긴급경영안정자금]\n재해 긴급경영안정자금 요약")
     assert "• 한도: 2026년 기준 최대 10억원" in first and "• 기간: 5년(거치 2년) (2026년 기준)" in first
-    assert "출처: https://example.go.kr/notice (2026년 자료)" in first and "지원대상" not in first
+    assert first.endswith("\n출처: 인터넷 안내 글 2026년") and "지원대상" not in first and "https://" not in first
+    assert links(dispatcher) == [{"title": "인터넷 안내 글 2026년", "url": "https://example.go.kr/notice"}]
     assert "어떤 상황이신가요?" in dispatcher.messages[-1]["text"]
     assert '/ask_emergency_fund{"crisis_type": "재해"}' in payloads(dispatcher)
     assert events == [{"event": "slot", "timestamp": None, "name": "program", "value": "emergency-disaster-fund"}]

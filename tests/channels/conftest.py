@@ -154,6 +154,17 @@ async def serve_channels(
 _app_numbers = itertools.count()
 
 
+def source_card(program_id: str = "emergency-management-stabilization") -> tuple[dict[str, Any], dict[str, str]]:
+    """A real program card as the actions send it (text naming its source, follow-up buttons, the source's link
+    button) and that link button: {"title": "<publisher> <year>년", "url": "https://…"}."""
+    from actions import render
+    from knowledge_base.documents import load_programs
+
+    program = next(program for program in load_programs() if program.program_id == program_id)
+    [link] = render.link_buttons(render.program_sources(program))
+    return {"text": render.program_text(program), "buttons": [*render.detail_buttons(program_id), link]}, link
+
+
 async def echo_bot(message: UserMessage) -> None:
     """A stand-in for Rasa: echoes text, offers buttons for '버튼', answers at length for '긴 답변'."""
     if message.text == "버튼":

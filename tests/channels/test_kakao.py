@@ -26,7 +26,7 @@ from channels.kakao import (
 )
 from channels.limits import ChannelLimits, RateLimiter
 from tests.bad_input.conftest import encode, hostile_texts, json_values
-from tests.channels.conftest import echo_bot, serve_channels
+from tests.channels.conftest import echo_bot, serve_channels, source_card
 from tests.channels.kakao_platform import (
     BOT_ID,
     SECRET,
@@ -235,6 +235,16 @@ async def test_links_become_web_link_buttons_on_a_text_card(kakao) -> None:
         {"action": "webLink", "label": "신청 페이지 열기", "webLinkUrl": "https://www.kosmes.or.kr/apply"},
     ]
     assert [r["messageText"] for r in quick_replies(body)] == ["상담원 연결"]
+
+
+def test_a_source_link_button_becomes_a_web_link_and_the_text_only_names_it() -> None:
+    card, link = source_card()
+    outputs, replies = kakao_format.from_rasa([card])
+    shown = " ".join(str(output) for output in outputs)
+    assert "http" not in shown.replace(link["url"], "") and f"출처: {link['title']}" in shown
+    [web_link] = [button for output in outputs for button in output.get("textCard", {}).get("buttons", [])]
+    assert web_link == {"action": "webLink", "label": kakao_format.cut(link["title"], 14), "webLinkUrl": link["url"]}
+    assert [reply["label"] for reply in replies] == [b["title"] for b in card["buttons"] if "payload" in b]
 
 
 async def test_a_slow_answer_is_acknowledged_at_once_and_posted_once_to_the_callback(kakao) -> None:

@@ -50,7 +50,8 @@ async def rest_consultation(stack: LiveStack) -> tuple[list[Turn], list[list[dic
     async with httpx.AsyncClient(timeout=60) as http:
         for text in [*CONSULTATION, None]:
             if text is None:
-                third = next((m["buttons"][0]["payload"] for m in raw[-1][::-1] if m.get("buttons")), third)
+                third = next((m["buttons"][0]["payload"] for m in raw[-1][::-1]
+                              if m.get("buttons") and "payload" in m["buttons"][0]), third)
                 text = third
             reply = await http.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text})
             assert reply.status_code == 200, reply.text
@@ -199,5 +200,35 @@ def test_widget_in_a_real_browser(live_stack: LiveStack) -> None:
             stranger.goto(live_stack.web_url.replace("127.0.0.1", "localhost"))
             stranger.get_by_role("button", name="상담 챗봇 열기").click()
             expect(stranger.locator(".status")).to_have_text("연결이 끊겼어요. 다시 연결하는 중…", timeout=30_000)
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)")
+@pytest.mark.timeout(600)
+def test_a_program_card_in_the_widget_names_its_source_as_a_link(live_stack: LiveStack) -> None:
+    """The real bot's program card on a phone: '출처: <publisher> <year>년' in the text, the link under it."""
+    shots = REPORTS / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+            page.goto(live_stack.web_url)
+            page.get_by_role("button", name="상담 챗봇 열기").click()
+            expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
+            send_and_wait(page, lambda: (page.get_by_label("메시지 입력").fill("긴급경영안정자금 알려주세요"),
+                                         page.get_by_role("button", name="보내기").click()))
+            card = page.locator(".msg.bot", has_text="[긴급경영안정자금]").last
+            link = card.locator(".links a")
+            expect(link).to_have_count(1)
+            name = link.inner_text()
+            assert re.fullmatch(r"\S.* (19|20)\d{2}년", name), name
+            assert card.locator(".bubble").inner_text().splitlines()[-1] == f"출처: {name}"
+            assert link.get_attribute("href").startswith("https://") and link.get_attribute("target") == "_blank"
+            assert "noopener" in link.get_attribute("rel")
+            assert "http" not in page.locator(".log").inner_text()  # no address anywhere on screen
+            card.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "widget-live-source-link-phone.png"))
         finally:
             browser.close()

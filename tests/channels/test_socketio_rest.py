@@ -11,7 +11,7 @@ import pytest
 from channels.incoming import EMPTY_REPLY, ERROR_REPLY, NOT_TEXT_REPLY, TOO_LONG_REPLY, prepare_text
 from channels.rest import RestInput
 from channels.socketio import SocketIOInput
-from tests.channels.conftest import ALLOWED, WidgetClient, echo_bot, serve_channels
+from tests.channels.conftest import ALLOWED, WidgetClient, echo_bot, serve_channels, source_card
 
 
 @pytest.fixture
@@ -53,6 +53,21 @@ async def test_buttons_arrive_as_quick_replies(server, client: WidgetClient) -> 
     [message] = await client.say({"message": "버튼", "session_id": session_id})
     assert message["text"] == "업종을 골라 주세요."
     assert [reply["title"] for reply in message["quick_replies"]] == ["제조업", "도매 및 소매업"]
+
+
+async def test_a_link_button_arrives_as_a_web_url_quick_reply_without_payload(client: WidgetClient) -> None:
+    card, link = source_card()
+
+    async def bot(message: Any) -> None:
+        await message.output_channel.send_response(message.sender_id, {**card, "buttons": list(card["buttons"])})
+
+    async with serve_channels([SocketIOInput(origins={ALLOWED})], bot) as base:
+        await client.connect(base)
+        session_id = await client.session()
+        [message] = await client.say({"message": "긴급경영안정자금 알려주세요", "session_id": session_id})
+    assert message["text"] == card["text"] and "http" not in message["text"]
+    assert message["quick_replies"][-1] == {"type": "web_url", "title": link["title"], "url": link["url"]}
+    assert [reply["payload"] for reply in message["quick_replies"][:-1]] == [b["payload"] for b in card["buttons"][:-1]]
 
 
 async def test_the_same_session_continues_on_a_new_connection(server) -> None:

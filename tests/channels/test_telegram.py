@@ -32,6 +32,7 @@ from tests.channels.conftest import (
     echo_bot,
     message_update,
     serve_channels,
+    source_card,
     update_ids,
 )
 
@@ -152,6 +153,24 @@ async def test_buttons_become_an_inline_keyboard_and_a_press_continues_the_conve
     assert answered.params["callback_query_id"].startswith("cb") and "text" not in answered.params
     assert recorder.messages[-1].text == '/inform{"industry":"도매 및 소매업"}'
     assert recorder.messages[-1].sender_id == "42"
+
+
+async def test_a_source_link_is_a_url_button_and_the_text_only_names_it(bot_api: FakeBotApi) -> None:
+    card, link = source_card()
+
+    async def bot(message: UserMessage) -> None:
+        await message.output_channel.send_response(message.sender_id, dict(card))
+
+    channel = TelegramInput(settings_for(bot_api))
+    async with serve_channels([channel], bot) as base:
+        await post(base, message_update("긴급경영안정자금 알려주세요"))
+        await settle(channel)
+    [sent] = bot_api.calls_to("sendMessage")
+    assert "http" not in sent.params["text"] and sent.params["text"].endswith(f"\n출처: {link['title']}")
+    keyboard = sent.params["reply_markup"]["inline_keyboard"]
+    assert keyboard[-1] == [{"text": link["title"], "url": link["url"]}]  # opens the source, no callback
+    assert all("callback_data" in row[0] and "url" not in row[0] for row in keyboard[:-1])
+    assert [row[0]["text"] for row in keyboard] == [button["title"] for button in card["buttons"]]
 
 
 def long_payload_bot(recorder: Recorder):

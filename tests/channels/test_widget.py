@@ -14,9 +14,10 @@ from playwright.async_api import Page, async_playwright, expect
 
 from bot.deploy.local_services import free_port
 from channels.socketio import SocketIOInput
-from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS, echo_bot, serve_channels
+from tests.channels.conftest import CHROMIUM, CHROMIUM_ARGS, echo_bot, serve_channels, source_card
 
 WEB = Path(__file__).resolve().parents[2] / "channels" / "web"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
 STATIC = WEB / "static"
 OFFLINE = "연결이 끊겼어요. 다시 연결하는 중…"
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
@@ -153,5 +154,53 @@ async def test_widget_markup_links_buttons_and_new_conversation(browser: Any) ->
                 f"JSON.parse(localStorage.getItem('kosme-chat:session')) && "
                 f"JSON.parse(localStorage.getItem('kosme-chat:session')) !== '{old_session}'"
             )
+        finally:
+            await runner.cleanup()
+
+
+@needs_chromium
+async def test_a_source_is_a_named_link_that_opens_in_a_new_tab_and_stays(browser: Any) -> None:
+    card, link = source_card()
+
+    async def bot(message: Any) -> None:
+        if message.text.startswith("/"):
+            await echo_bot(message)
+        else:
+            await message.output_channel.send_response(message.sender_id, {**card, "buttons": list(card["buttons"])})
+
+    async with serve_channels([SocketIOInput(origins={"*"})], bot, cors=["*"]) as socket_url:
+        runner, page_url = await site(socket_url)
+        try:
+            context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+            await context.route(link["url"], lambda route: route.fulfill(body="source page", content_type="text/plain"))
+            page = await context.new_page()
+            await open_widget(page, page_url)
+            await expect(page.locator(".status")).to_have_text("연결됨", timeout=15_000)
+            await say(page, "긴급경영안정자금 알려주세요")
+            card_node = page.locator(".msg.bot").last
+            anchor = card_node.get_by_role("link", name=link["title"])
+            await expect(anchor).to_be_visible()
+            await expect(anchor).to_have_attribute("href", link["url"])
+            await expect(anchor).to_have_attribute("target", "_blank")
+            await expect(anchor).to_have_attribute("rel", "noopener noreferrer")
+            titles = [button["title"] for button in card["buttons"] if "payload" in button]
+            await expect(card_node.locator(".replies button")).to_have_text(titles)  # the link is no button
+            shown = await page.locator(".log").inner_text()
+            assert "http" not in shown and f"출처: {link['title']}" in shown, shown
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOTS / "widget-source-link-phone.png"))
+
+            async with context.expect_page() as opened:
+                await anchor.click()
+            source_page = await opened.value
+            await source_page.wait_for_load_state()
+            assert source_page.url == link["url"]
+            assert await source_page.evaluate("window.opener") is None  # rel=noopener
+
+            await card_node.locator(".replies button").first.click()  # answered: the buttons go, the link stays
+            await expect(page.locator(".msg.bot .bubble").last).to_contain_text("에코: /ask_application")
+            await expect(card_node.locator(".replies button")).to_have_count(0)
+            await page.reload()
+            await expect(page.get_by_role("link", name=link["title"])).to_have_attribute("href", link["url"])
         finally:
             await runner.cleanup()

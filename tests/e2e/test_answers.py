@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bot.paths import DOMAIN_FILE
-from tests.e2e.test_conversations import Chat, button_payloads, joined
+from tests.e2e.test_conversations import Chat, button_payloads, joined, link_buttons
 
 RESPONSES = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))["responses"]
 SMALL_TALK = RESPONSES["utter_chitchat"][0]["text"]
@@ -37,8 +37,11 @@ def test_the_details_button_gives_the_links(rasa_server: str) -> None:
     chat = Chat(rasa_server)
     replies = chat.say("작년에 정책자금 떨어졌는데 다시 신청해도 되나요?")
     detail = next(p for p in button_payloads(replies) if p.startswith("/ask_program_detail"))
-    text = joined(chat.say(detail))
-    assert "https://" in text and "년)" in text, text
+    replies = chat.say(detail)
+    text = joined(replies)
+    links = link_buttons(replies)
+    assert links and all(link["url"].startswith("https://") and link["title"] in text for link in links), replies
+    assert "출처: " in text and "년" in text and "http" not in text, text  # named sources; links as buttons
 
 
 @pytest.mark.parametrize(("question", "agency"), [

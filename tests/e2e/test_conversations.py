@@ -58,7 +58,12 @@ def joined(replies: list[dict]) -> str:
 
 
 def button_payloads(replies: list[dict]) -> list[str]:
-    return [button["payload"] for reply in replies for button in reply.get("buttons") or []]
+    return [button["payload"] for reply in replies for button in reply.get("buttons") or [] if "payload" in button]
+
+
+def link_buttons(replies: list[dict]) -> list[dict]:
+    """Buttons that are links (a named source): {"title": "뉴시스 2025년", "url": "https://…"}."""
+    return [button for reply in replies for button in reply.get("buttons") or [] if "url" in button]
 
 
 def test_three_explained_recommendations_within_five_turns(rasa_server: str):
@@ -99,7 +104,10 @@ def test_a_named_program_is_shown_with_terms_year_and_source(rasa_server: str, m
     card = next((reply.get("text") or "" for reply in replies if (reply.get("text") or "").startswith(title)), "")
     lines = card.splitlines()
     assert len(lines) >= 4 and lines[1] and "지원대상" not in card, joined(replies)
-    assert YEAR.search(card) and card.count("• ") >= 2 and lines[-1].startswith("출처: http"), card
+    assert YEAR.search(card) and card.count("• ") >= 2 and lines[-1].startswith("출처: ") and "http" not in card, card
+    [source] = [button for reply in replies if (reply.get("text") or "").startswith(title)
+                for button in reply.get("buttons") or [] if "url" in button]
+    assert lines[-1] == f"출처: {source['title']}" and source["url"].startswith("https://"), source
     if title == "[긴급경영안정자금]":
         assert '/ask_emergency_fund{"crisis_type": "재해"}' in button_payloads(replies)
 

@@ -13,13 +13,33 @@ from knowledge_base.documents import (
     DEFAULT_PROGRAMS_DIR,
     REQUIRED_SECTIONS,
     DocumentError,
+    Program,
     chunk_program,
     load_programs,
     parse_program,
     validate_folder,
 )
+from tests.knowledge_base.test_guides import RESEARCH_WORDS as GUIDE_RESEARCH_WORDS
 
 REPO = Path(__file__).resolve().parents[2]
+RESEARCH_WORDS = (*GUIDE_RESEARCH_WORDS, "확인되지 않", "공식 확인", "한 곳에서만", "1차 자료", "신뢰도", "문장이 잘려")
+"""Research vocabulary owners must never read: how sure the research was, not what the owner can do about it."""
+
+
+def owner_texts(program: Program) -> list[str]:
+    """Everything of a program document an owner can read: summary, key terms and every section."""
+    return [program.summary, *program.key_terms.values(), *program.sections.values()]
+
+
+def research_words_in(text: str) -> list[str]:
+    return [word for word in RESEARCH_WORDS if word in text]
+
+
+def test_what_owners_read_in_program_documents_has_no_research_words() -> None:
+    assert research_words_in("2026년 2분기 3.14%라는 값은 공식 확인되지 않았습니다.")  # the check can fail
+    found = {program.program_id: [(words, text[:60]) for text in owner_texts(program)
+                                  if (words := research_words_in(text))] for program in load_programs()}
+    assert {program_id: hits for program_id, hits in found.items() if hits} == {}
 
 
 def test_every_document_is_valid() -> None:

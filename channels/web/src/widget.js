@@ -2,6 +2,8 @@
 // Embed: <script src="https://BOT-HOST/widget.js" defer></script>  (see channels/README.md)
 // Protocol: emit session_request {session_id} -> session_confirm id; emit user_uttered {message, session_id};
 // receive bot_uttered {text, quick_replies?, attachment?}; bot_done after the replies to one message.
+// A quick reply with an http(s) `url` ({type: "web_url", title, url}) is a link (a named source), shown under its
+// message for good; the others are buttons under the latest message only.
 import { io } from "socket.io-client";
 
 const STORAGE = "kosme-chat";
@@ -10,6 +12,7 @@ const MAX_CHARS = 2000;
 const TYPING_TIMEOUT_MS = 60000; // after sending, until the first reply
 const MORE_REPLIES_MS = 8000; // after a reply, unless bot_done comes first
 const URL_PATTERN = /(https?:\/\/[^\s<>"')\]]+)/g;
+const LINK_URL = /^https?:\/\//i;
 
 const TEXT = {
   title: "중소기업 지원사업 상담",
@@ -66,6 +69,11 @@ time { font-size: 11px; color: #6b7280; margin-top: 3px; }
 .replies button { border: 1px solid #0b4ea2; color: #0b4ea2; background: #fff; border-radius: 16px; padding: 6px 12px;
   font-size: 14px; cursor: pointer; }
 .replies button:hover { background: #e8f0fb; }
+.links { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
+.links a { color: #0b4ea2; background: #fff; border: 1px solid #c7d3e6; border-radius: 8px; padding: 5px 10px;
+  font-size: 13px; text-decoration: none; }
+.links a::after { content: " ↗"; }
+.links a:hover { background: #e8f0fb; text-decoration: underline; }
 .typing { padding: 0 14px 6px; font-size: 13px; color: #4b5563; background: #f4f6fa; min-height: 0; }
 .typing[hidden] { display: none; }
 .typing span { display: inline-block; animation: blink 1.2s infinite; }
@@ -307,9 +315,12 @@ class ChatWidget {
     const attachment = message.attachment;
     const image = attachment && attachment.type === "image" && attachment.payload ? attachment.payload.src : null;
     if (!message.text && !image && replies.length === 0) return;
+    const isLink = (r) => typeof r.url === "string" && LINK_URL.test(r.url);
+    const named = replies.filter((r) => r && r.title);
     this.record({
       from: "bot", text: message.text || "", image, time: Date.now(),
-      replies: replies.filter((r) => r && r.title).map((r) => ({ title: String(r.title), payload: String(r.payload || r.title) })),
+      links: named.filter(isLink).map((r) => ({ title: String(r.title), url: r.url })),
+      replies: named.filter((r) => !isLink(r)).map((r) => ({ title: String(r.title), payload: String(r.payload || r.title) })),
     });
   }
 
@@ -333,8 +344,12 @@ class ChatWidget {
     if (entry.image && /^https?:\/\//.test(entry.image)) bubble.append(element("img", { src: entry.image, alt: "" }));
     const who = entry.from === "user" ? TEXT.you : TEXT.bot;
     const stamp = element("time", { datetime: new Date(entry.time).toISOString(), text: formatTime(entry.time) });
+    const links = (entry.links || []).filter((link) => LINK_URL.test(link.url)).map((link) =>
+      element("a", { href: link.url, target: "_blank", rel: "noopener noreferrer", text: link.title }));
     const node = element("div", { class: `msg ${entry.from}`, "aria-label": `${who}, ${formatTime(entry.time)}` }, [
-      element("span", { class: "sr-only", text: `${who}: ` }), bubble, stamp,
+      element("span", { class: "sr-only", text: `${who}: ` }), bubble,
+      ...(links.length ? [element("div", { class: "links", role: "group", "aria-label": "출처 링크" }, links)] : []),
+      stamp,
     ]);
     if (withReplies) this.addReplies(node, entry.replies);
     this.log.append(node);
