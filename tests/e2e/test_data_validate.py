@@ -45,3 +45,10 @@ def test_rasa_data_validate_is_clean():
 def test_the_ask_question_examples_match_the_guides():
     """bot/data/nlu/guide_questions.yml is generated from the guides (`python -m bot guide-questions`)."""
     assert GUIDE_QUESTIONS_FILE.read_text(encoding="utf-8") == guide_questions_yaml()
+
+
+def test_no_fixed_reply_shows_a_raw_link() -> None:
+    """Fixed replies name their sources ('출처: 뉴시스'); links travel as buttons, never as addresses in the text."""
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    texts = {name: variant.get("text", "") for name, variants in domain["responses"].items() for variant in variants}
+    assert not {name: text for name, text in texts.items() if "http" in text}
