@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,6 +28,7 @@ from bot.staff.retrain import running_model
 PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
 NGINX_TEMPLATE = REPO_ROOT / "bot" / "deploy" / "nginx.conf.template"
 NGINX_TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+DRAIN_SECONDS = 2.0  # after nginx stops sending to a replica, the requests it already has are answered by then
 
 
 @dataclass(frozen=True)
@@ -69,17 +71,27 @@ class ProductionStack:
     action_servers: list[ServerProcess]
     web_server: ServerProcess
     balancer: ServerProcess
+    balancer_config: Callable[[frozenset[str]], str] = field(repr=False)  # nginx.conf with some replicas down
 
     def servers(self) -> list[ServerProcess]:
         """Every process, in start order."""
         return [*self.action_servers, *self.rasa_servers, self.web_server, self.balancer]
 
+    def route_around(self, down: frozenset[str]) -> None:
+        """Send no new traffic to the Rasa replicas at `down` (none: all take traffic again): nginx reloads its
+        configuration gracefully (SIGHUP), its old workers finish the requests they hold."""
+        config_file = Path(self.balancer.command[self.balancer.command.index("-c") + 1])
+        config_file.write_text(self.balancer_config(down), encoding="utf-8")
+        os.kill(self.balancer.process.pid, signal.SIGHUP)
+
 
 def render_nginx_config(prefix: Path, public_port: int, action_port: int, api_port: int, rasa_urls: list[str],
-                        action_urls: list[str], web_url: str, per_ip_rate: int) -> str:
-    """nginx.conf for these upstreams; workers run as `nobody` when we are root."""
+                        action_urls: list[str], web_url: str, per_ip_rate: int, down: frozenset[str] = frozenset(),
+                        ) -> str:
+    """nginx.conf for these upstreams (those at `down` marked down); workers run as `nobody` when we are root."""
     def servers(urls: list[str]) -> str:
-        return "\n".join(f"        server {urlparse(url).netloc} max_fails=0;" for url in urls)
+        return "\n".join(f"        server {urlparse(url).netloc} max_fails=0{' down' if url in down else ''};"
+                         for url in urls)
 
     values = {
         "user": "user nobody nogroup;" if os.geteuid() == 0 else "", "prefix": str(prefix),
@@ -136,13 +148,16 @@ def production_stack(model: Path, services: SharedServices, rasa_replicas: int =
             web = start_web_server(free_port(), api_url, {
                 **shared_env, "RASA_REPLICA_URLS": " ".join(server.url for server in rasa)}, log_dir, public_url)
             started.append(web)
-            config = render_nginx_config(Path(prefix), public_port, action_port, api_port, [s.url for s in rasa],
-                                         [s.url for s in actions], web.url, per_ip_rate)
-            balancer = start_balancer(config, Path(prefix), public_port, log_dir)
+
+            def config(down: frozenset[str] = frozenset()) -> str:
+                return render_nginx_config(Path(prefix), public_port, action_port, api_port, [s.url for s in rasa],
+                                           [s.url for s in actions], web.url, per_ip_rate, down)
+
+            balancer = start_balancer(config(), Path(prefix), public_port, log_dir)
             started.append(balancer)
             for server in started:
                 server.wait_ready()
-            yield ProductionStack(public_url, api_url, rasa, actions, web, balancer)
+            yield ProductionStack(public_url, api_url, rasa, actions, web, balancer, config)
         finally:
             for server in reversed(started):
                 server.stop()
@@ -160,9 +175,39 @@ def follow_promoted_model(server: ServerProcess, rasa_servers: list[ServerProces
             return
 
 
+def started_model(server: ServerProcess) -> Path:
+    """The model a Rasa replica was started on (its `--model`)."""
+    return Path(server.command[server.command.index("--model") + 1])
+
+
+def renew_promoted_replica(stack: ProductionStack) -> ServerProcess | None:
+    """A rolling restart after a promotion: a Rasa replica that serves another model than the one it was started
+    on (PUT /model: staff retrain) is started afresh on that model, so the memory the swap left behind is given
+    back. One replica at a time and only while every other replica is up: nginx stops sending it traffic first and
+    sends it again once it is ready, so no message is refused or lost. Returns the renewed replica, if any."""
+    for server in stack.rasa_servers:
+        model = running_model(server.url)
+        if model is None or not model.exists() or model.name == started_model(server).name:
+            continue
+        siblings = [other for other in stack.rasa_servers if other is not server]
+        if not all(other.process.poll() is None and running_model(other.url) is not None for other in siblings):
+            return None
+        stack.route_around(frozenset({server.url}))
+        time.sleep(DRAIN_SECONDS)
+        server.command[server.command.index("--model") + 1] = str(model)
+        server.stop()
+        server.start()
+        server.wait_ready()
+        stack.route_around(frozenset())
+        print(f"{server.name} started afresh on the promoted model {model.name}.", flush=True)
+        return server
+    return None
+
+
 def supervise(stack: ProductionStack, check_every: float = 2.0, keep_going: Callable[[], bool] = lambda: True,
               ) -> None:
-    """Keep every server running: a process that exits is logged and started again (until Ctrl-C)."""
+    """Keep every server running: a process that exits is logged and started again, and a replica promoted in
+    place is renewed on its new model (`renew_promoted_replica`), until Ctrl-C."""
     while keep_going():
         for server in stack.servers():
             if server.process.poll() is not None:
@@ -170,4 +215,5 @@ def supervise(stack: ProductionStack, check_every: float = 2.0, keep_going: Call
                       f"starting it again.\n{server.log_tail(10)}", flush=True)
                 follow_promoted_model(server, stack.rasa_servers)
                 server.start()
+        renew_promoted_replica(stack)
         time.sleep(check_every)
