@@ -1,14 +1,18 @@
 """Memory left behind by model promotions: `python -m bot.load_promotion [--promotions 3] [--model PATH]`.
 
-Starts one Rasa server on the newest model, parses one message, then promotes the same model N times through
-PUT /model (the path a staff retrain takes), parsing after each; records the server's RSS fresh and after each
-promotion in reports/promotion.json. Goal (issue 16): after three promotions within 10 % of the fresh server.
+Embedded shape (one Rasa server): promotes the same model N times through PUT /model (the path a staff retrain
+takes), parsing after each. Production shape (two replicas behind nginx, PostgreSQL, Redis): each promotion is a
+PUT /model followed by the supervisor's rolling renewal (every replica started afresh on the promoted model,
+`bot.deploy.production.renew_promoted_replica`). Records each Rasa server's RSS fresh and after each promotion in
+reports/promotion.json. Goal (issue 16): after three promotions within 10 % of the fresh server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -16,9 +20,11 @@ from pathlib import Path
 import psutil
 
 from bot.deploy.local_services import free_port
-from bot.deploy.processes import start_rasa_server
+from bot.deploy.processes import ServerProcess, start_rasa_server
+from bot.deploy.production import local_services, production_stack, renew_promoted_replica
 from bot.paths import MODELS_DIR, REPORTS_DIR
 from bot.server.rasa_api import api_request
+from bot.staff.retrain import promote
 
 SETTLE_SECONDS = 12.0  # the release runs shortly after a load; RSS is read once the server is idle again
 PARSE_TEXT = "긴급경영안정자금 한도가 얼마예요?"
@@ -49,15 +55,53 @@ def measure(model: Path, promotions: int) -> dict[str, object]:
             "goal_met": rss[-1] <= 1.1 * rss[0]}
 
 
+def settled_rss(servers: list[ServerProcess]) -> list[int]:
+    """Each server's RSS after one parse and a pause."""
+    for server in servers:
+        api_request(server.url, "/model/parse", method="POST", body={"text": PARSE_TEXT})
+    time.sleep(SETTLE_SECONDS)
+    return [rss_mb(server.process.pid) for server in servers]
+
+
+def measure_production(model: Path, promotions: int, replicas: int = 2) -> dict[str, object]:
+    """RSS of each Rasa replica of the production shape, fresh and after each promotion with its rolling renewal
+    (each promotion ships the model under a new name, as a retrain does)."""
+    copies = [MODELS_DIR / f"promotion-{number}-{model.name}" for number in range(1, promotions + 1)]
+    with local_services() as services, tempfile.TemporaryDirectory() as logs, production_stack(
+            model, services, rasa_replicas=replicas, action_replicas=1, log_dir=Path(logs)) as stack:
+        os.environ["RASA_REPLICA_URLS"] = " ".join(server.url for server in stack.rasa_servers)
+        try:
+            rss = [settled_rss(stack.rasa_servers)]
+            for copy in copies:
+                shutil.copy2(model, copy)
+                promote(copy, stack.api_url)
+                while renew_promoted_replica(stack) is not None:
+                    pass
+                rss.append(settled_rss(stack.rasa_servers))
+        finally:
+            for copy in copies:
+                copy.unlink(missing_ok=True)
+    growth = max(after / fresh - 1 for fresh, after in zip(rss[0], rss[-1], strict=True))
+    return {"model": model.name, "replicas": replicas, "rss_mb": rss, "growth": round(growth, 3),
+            "goal_met": growth <= 0.1}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.load_promotion", description=__doc__.split("\n")[0])
     parser.add_argument("--promotions", type=int, default=3)
     parser.add_argument("--model", type=Path, default=None, help="default: the newest model in models/")
+    parser.add_argument("--shape", choices=("embedded", "production", "both"), default="both")
     args = parser.parse_args(argv)
     model = args.model or max(MODELS_DIR.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
-    result = measure(model, args.promotions)
+    path = REPORTS_DIR / "promotion.json"
+    earlier = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    result = {shape: earlier[shape] for shape in ("embedded", "production") if shape in earlier}
+    if args.shape in ("embedded", "both"):
+        result["embedded"] = measure(model, args.promotions)
+    if args.shape in ("production", "both"):
+        result["production"] = measure_production(model, args.promotions)
     REPORTS_DIR.mkdir(exist_ok=True)
-    (REPORTS_DIR / "promotion.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    path.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result))
     return 0
 
