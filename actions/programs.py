@@ -97,7 +97,8 @@ def recommendation_messages(kb: KnowledgeBase, company: dict[str, Any], query: s
     chosen = {hit.program_id for hit in hits}
     close = next((hit for hit in kb.search(query or describe(company), top_k=CLOSE_DEPTH, profile=company)
                   if hit.eligible is False and hit.program_id not in chosen), None)
-    intro = f"말씀하신 조건({describe(company)})에 맞는 지원사업 {len(hits)}개예요."
+    intro = (f"말씀하신 조건({describe(company)})에 맞는 지원사업 {len(hits)}개예요." if company else
+             f"회사 정보 없이 찾은 지원사업 {len(hits)}개예요. 업력·업종을 알려 주시면 더 맞게 골라 드릴게요.")
     text = render.recommendation_text(intro, hits, close)
     return [render.message(text, render.recommendation_buttons(hits))], [hit.program_id for hit in hits]
 

@@ -52,6 +52,14 @@ async def test_recommendation_explains_three_programs_with_year_source_and_butto
     assert events[0]["value"] == ["youth-startup-fund", "startup-foundation-fund", "emergency-disaster-fund"]
 
 
+async def test_a_recommendation_without_any_company_fact_says_so_and_asks_for_the_two_that_matter(kb, dispatcher,
+                                                                                                 domain):
+    skipped = dict.fromkeys(PROFILE, "unknown")
+    await ActionRecommendPrograms().run(dispatcher, make_tracker(slots=skipped), domain)
+    body = texts(dispatcher)
+    assert body.startswith("회사 정보 없이 찾은 지원사업 3개예요. 업력·업종을 알려 주시면") and "정보 없음" not in body
+
+
 async def test_nothing_fits_says_so_and_offers_the_counsellor(kb, dispatcher, domain, monkeypatch):
     monkeypatch.setattr(kb, "recommend", lambda profile, query="", top_k=3: [])
     await ActionRecommendPrograms().run(dispatcher, make_tracker(slots=PROFILE), domain)
