@@ -147,6 +147,7 @@ class KnowledgeBase:
         self._terms: dict[str, set[str]] = {}
         self._phrasing_rows: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
         self._guide_chunks: dict[str, np.ndarray] = {}
+        self._program_mask: np.ndarray | None = None
 
     def _score_terms(self, query: str) -> QueryTerms:
         """The query's morphemes, every chunk's BM25 score for them and each term's weight (computed once)."""
@@ -205,9 +206,22 @@ class KnowledgeBase:
         method used)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        dense = self.index.dense_top(self.query_vector(query), depth) if mode in ("hybrid", "dense") else None
-        lexical = top_rows(self.query_terms(query).scores, depth) if mode in ("hybrid", "lexical") else None
+        # Programs only: the guides' many chunks (owner phrasings) must not crowd the programs out of the top `depth`.
+        wanted = None if guides else self._program_rows()
+        dense, lexical = None, None
+        if mode in ("hybrid", "dense"):
+            nearest = self.index.dense_top(self.query_vector(query), depth if guides else len(self.index.chunks))
+            dense = [(row, cosine) for row, cosine in nearest if wanted is None or wanted[row]][:depth]
+        if mode in ("hybrid", "lexical"):
+            scores = self.query_terms(query).scores
+            lexical = top_rows(scores if wanted is None else np.where(wanted, scores, 0.0), depth)
         return self._fused(dense, lexical, guides)
+
+    def _program_rows(self) -> np.ndarray:
+        """Which index rows belong to programs (not guides), computed once."""
+        if self._program_mask is None:
+            self._program_mask = np.array([chunk.program_id in self.programs for chunk in self.index.chunks])
+        return self._program_mask
 
     def _fused(self, dense: list[tuple[int, float]] | None, lexical: list[tuple[int, float]] | None,
                guides: bool) -> list[tuple[str, float]]:

@@ -34,6 +34,11 @@ def texts(dispatcher: CollectingDispatcher) -> str:
     return "\n".join(message.get("text") or "" for message in dispatcher.messages)
 
 
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    """The domain responses the action sent, by name (utter_…)."""
+    return [message["response"] for message in dispatcher.messages if message.get("response")]
+
+
 def payloads(dispatcher: CollectingDispatcher) -> list[str]:
     """All button payloads the action sent (link buttons have none)."""
     return [button["payload"] for message in dispatcher.messages for button in message.get("buttons") or []

@@ -5,11 +5,7 @@ from __future__ import annotations
 from actions.answers import ActionAnswerQuestion
 from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionGreet, ActionOutOfScope
 from actions.programs import ActionAnswerProgramQuestion, ActionAnswerShownProgram, ActionProgramDetail
-from tests.actions.builders import links, make_tracker, payloads, texts
-
-
-def responses(dispatcher) -> list[str]:
-    return [message.get("response") for message in dispatcher.messages if message.get("response")]
+from tests.actions.builders import links, make_tracker, payloads, responses, texts
 
 
 async def test_a_question_the_nlu_took_for_small_talk_gets_the_guide_answer(kb, dispatcher, domain):

@@ -2,11 +2,7 @@
 message without a question or this bot's words gets the out-of-scope reply."""
 
 from actions.conversation import ActionOutOfScope
-from tests.actions.builders import make_tracker
-
-
-def responses(dispatcher) -> list[str]:
-    return [message.get("response") for message in dispatcher.messages]
+from tests.actions.builders import make_tracker, responses
 
 
 async def test_a_domain_question_taken_for_out_of_scope_gets_the_closest_guides_not_a_refusal(kb, dispatcher,

@@ -9,11 +9,13 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bot.paths import REPO_ROOT
 from bot.server.rasa_api import api_url
@@ -142,66 +144,73 @@ def tracker_user_texts(stack: LiveStack, session_id: str) -> list[str]:
     return [event.get("text") for event in tracker["events"] if event["event"] == "user"]
 
 
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian chromium, headless, closed afterwards."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)")
 @pytest.mark.timeout(600)
 def test_widget_in_a_real_browser(live_stack: LiveStack) -> None:
     shots = REPORTS / "channels"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
-            page = context.new_page()
-            page.goto(live_stack.web_url)
-            launcher = page.get_by_role("button", name="상담 챗봇 열기")
-            launcher.focus()
-            page.keyboard.press("Enter")  # keyboard only
-            expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
-            expect(page.get_by_label("메시지 입력")).to_be_focused()
-            panel = page.get_by_role("dialog", name="중소기업 지원사업 상담")
-            assert panel.bounding_box()["width"] == 390  # phone width: the panel fills the screen
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR")
+        page = context.new_page()
+        page.goto(live_stack.web_url)
+        launcher = page.get_by_role("button", name="상담 챗봇 열기")
+        launcher.focus()
+        page.keyboard.press("Enter")  # keyboard only
+        expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
+        expect(page.get_by_label("메시지 입력")).to_be_focused()
+        panel = page.get_by_role("dialog", name="중소기업 지원사업 상담")
+        assert panel.bounding_box()["width"] == 390  # phone width: the panel fills the screen
 
-            # a typed Korean message, then the bot's quick-reply buttons
-            first = send_and_wait(page, lambda: (page.keyboard.type("맞춤 지원사업 추천해 주세요"),
-                                                 page.keyboard.press("Enter")))
-            assert first.strip()
-            replies = page.locator(".msg.bot").last.locator(".replies button")
-            expect(replies.first).to_be_visible()
-            button_title = replies.first.inner_text()
-            send_and_wait(page, replies.first.click)
-            expect(page.locator(".msg.user .bubble").last).to_have_text(button_title)
-            expect(page.locator(".msg time").first).to_have_text(KOREAN_TIME)
-            page.screenshot(path=str(shots / "widget-phone.png"))
+        # a typed Korean message, then the bot's quick-reply buttons
+        first = send_and_wait(page, lambda: (page.keyboard.type("맞춤 지원사업 추천해 주세요"),
+                                             page.keyboard.press("Enter")))
+        assert first.strip()
+        replies = page.locator(".msg.bot").last.locator(".replies button")
+        expect(replies.first).to_be_visible()
+        button_title = replies.first.inner_text()
+        send_and_wait(page, replies.first.click)
+        expect(page.locator(".msg.user .bubble").last).to_have_text(button_title)
+        expect(page.locator(".msg time").first).to_have_text(KOREAN_TIME)
+        page.screenshot(path=str(shots / "widget-phone.png"))
 
-            session_id = page.evaluate("JSON.parse(localStorage.getItem('kosme-chat:session'))")
-            shown = page.locator(".msg").count()
-            page.reload()
-            expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
-            expect(page.locator(".msg")).to_have_count(shown)  # the conversation is still on screen
-            assert page.evaluate("JSON.parse(localStorage.getItem('kosme-chat:session'))") == session_id
-            send_and_wait(page, lambda: (page.get_by_label("메시지 입력").fill("긴급경영안정자금 알려주세요"),
-                                         page.get_by_role("button", name="보내기").click()))
-            page.screenshot(path=str(shots / "widget-after-reload.png"))
-            texts = tracker_user_texts(live_stack, session_id)
-            assert texts[0] == "맞춤 지원사업 추천해 주세요" and texts[-1] == "긴급경영안정자금 알려주세요", texts
+        session_id = page.evaluate("JSON.parse(localStorage.getItem('kosme-chat:session'))")
+        shown = page.locator(".msg").count()
+        page.reload()
+        expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
+        expect(page.locator(".msg")).to_have_count(shown)  # the conversation is still on screen
+        assert page.evaluate("JSON.parse(localStorage.getItem('kosme-chat:session'))") == session_id
+        send_and_wait(page, lambda: (page.get_by_label("메시지 입력").fill("긴급경영안정자금 알려주세요"),
+                                     page.get_by_role("button", name="보내기").click()))
+        page.screenshot(path=str(shots / "widget-after-reload.png"))
+        texts = tracker_user_texts(live_stack, session_id)
+        assert texts[0] == "맞춤 지원사업 추천해 주세요" and texts[-1] == "긴급경영안정자금 알려주세요", texts
 
-            page.keyboard.press("Escape")
-            expect(panel).to_be_hidden()
-            expect(page.get_by_role("button", name="상담 챗봇 열기")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(panel).to_be_hidden()
+        expect(page.get_by_role("button", name="상담 챗봇 열기")).to_be_focused()
 
-            desktop = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ko-KR")
-            desktop.goto(live_stack.web_url)
-            desktop.get_by_role("button", name="상담 챗봇 열기").click()
-            expect(desktop.locator(".status")).to_have_text("연결됨", timeout=30_000)
-            desktop.screenshot(path=str(shots / "widget-desktop.png"))
+        desktop = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ko-KR")
+        desktop.goto(live_stack.web_url)
+        desktop.get_by_role("button", name="상담 챗봇 열기").click()
+        expect(desktop.locator(".status")).to_have_text("연결됨", timeout=30_000)
+        desktop.screenshot(path=str(shots / "widget-desktop.png"))
 
-            # the same page from an origin that is not allowed cannot reach the bot
-            stranger = browser.new_page()
-            stranger.goto(live_stack.web_url.replace("127.0.0.1", "localhost"))
-            stranger.get_by_role("button", name="상담 챗봇 열기").click()
-            expect(stranger.locator(".status")).to_have_text("연결이 끊겼어요. 다시 연결하는 중…", timeout=30_000)
-        finally:
-            browser.close()
+        # the same page from an origin that is not allowed cannot reach the bot
+        stranger = browser.new_page()
+        stranger.goto(live_stack.web_url.replace("127.0.0.1", "localhost"))
+        stranger.get_by_role("button", name="상담 챗봇 열기").click()
+        expect(stranger.locator(".status")).to_have_text("연결이 끊겼어요. 다시 연결하는 중…", timeout=30_000)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (apt-get install chromium)")
@@ -210,25 +219,21 @@ def test_a_program_card_in_the_widget_names_its_source_as_a_link(live_stack: Liv
     """The real bot's program card on a phone: '출처: <publisher> <year>년' in the text, the link under it."""
     shots = REPORTS / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
-            page.goto(live_stack.web_url)
-            page.get_by_role("button", name="상담 챗봇 열기").click()
-            expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
-            send_and_wait(page, lambda: (page.get_by_label("메시지 입력").fill("긴급경영안정자금 알려주세요"),
-                                         page.get_by_role("button", name="보내기").click()))
-            card = page.locator(".msg.bot", has_text="[긴급경영안정자금]").last
-            link = card.locator(".links a")
-            expect(link).to_have_count(1)
-            name = link.inner_text()
-            assert re.fullmatch(r"\S.* (19|20)\d{2}년", name), name
-            assert card.locator(".bubble").inner_text().splitlines()[-1] == f"출처: {name}"
-            assert link.get_attribute("href").startswith("https://") and link.get_attribute("target") == "_blank"
-            assert "noopener" in link.get_attribute("rel")
-            assert "http" not in page.locator(".log").inner_text()  # no address anywhere on screen
-            card.scroll_into_view_if_needed()
-            page.screenshot(path=str(shots / "widget-live-source-link-phone.png"))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ko-KR")
+        page.goto(live_stack.web_url)
+        page.get_by_role("button", name="상담 챗봇 열기").click()
+        expect(page.locator(".status")).to_have_text("연결됨", timeout=30_000)
+        send_and_wait(page, lambda: (page.get_by_label("메시지 입력").fill("긴급경영안정자금 알려주세요"),
+                                     page.get_by_role("button", name="보내기").click()))
+        card = page.locator(".msg.bot", has_text="[긴급경영안정자금]").last
+        link = card.locator(".links a")
+        expect(link).to_have_count(1)
+        name = link.inner_text()
+        assert re.fullmatch(r"\S.* (19|20)\d{2}년", name), name
+        assert card.locator(".bubble").inner_text().splitlines()[-1] == f"출처: {name}"
+        assert link.get_attribute("href").startswith("https://") and link.get_attribute("target") == "_blank"
+        assert "noopener" in link.get_attribute("rel")
+        assert "http" not in page.locator(".log").inner_text()  # no address anywhere on screen
+        card.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "widget-live-source-link-phone.png"))

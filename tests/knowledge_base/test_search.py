@@ -181,3 +181,13 @@ def test_recommendations_are_not_padded_with_programs_the_need_does_not_reach(kb
     assert {"preemptive-restructuring", "regulation-free-zone-sandbox"}.isdisjoint(h.program_id for h in hits)
     best = max(h.score for h in hits)
     assert all(h.score > MIN_RECOMMEND_SHARE * best for h in hits)
+
+
+def test_savings_plans_are_offered_only_to_an_owner_who_asks_about_them(kb: KnowledgeBase) -> None:
+    metal = {"business_age": 5, "industry": "제조업", "region": "화성시", "employee_count": 8, "revenue_change": 10,
+             "export_status": "내수", "fund_purpose": "시설", "rep_age": 50}
+    facility = [h.program_id for h in kb.recommend(metal, "시설자금이 필요해요", top_k=3)]
+    savings = {"employee-savings-plan", "tomorrow-fill-deduction", "youth-tomorrow-fill-deduction"}
+    assert savings.isdisjoint(facility), facility
+    keeping_staff = [h.program_id for h in kb.recommend(metal, "직원들 장기재직하게 목돈 마련 공제 있나요", top_k=3)]
+    assert savings & set(keeping_staff), keeping_staff
