@@ -18,7 +18,7 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, topic_of
+from knowledge_base.answering import Reply, answer_question, program_sources, topic_of
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question
@@ -189,7 +189,7 @@ def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id
     """Send one program (name, summary, target when `detail`, key terms with year, source) and put it in focus."""
     program = kb.get(program_id)
     text = render.program_text(program, kb.freshness_notes(program), target=detail)
-    links = render.link_buttons(render.program_sources(program))
+    links = render.link_buttons(program_sources(program))
     dispatcher.utter_message(**render.message(text, [*render.detail_buttons(program_id), *links]))
     if rating:
         dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))

@@ -9,7 +9,7 @@ from typing import Any
 from actions.profile import SLOT_LABELS
 from knowledge_base import Answer, Hit, Program
 from knowledge_base.agencies import publisher_of
-from knowledge_base.answering import Reply, Verdict, first_sentences
+from knowledge_base.answering import Reply, Verdict, first_sentences, program_sources
 from knowledge_base.guide_documents import Guide, Source
 
 YEAR = re.compile(r"(19|20)\d{2}")
@@ -43,11 +43,6 @@ def payload(intent: str, **entities: str) -> str:
 def with_year(text: str, as_of: int) -> str:
     """The text, with '(YYYY년 기준)' added when it does not already say a year."""
     return text if YEAR.search(text) else f"{text} ({as_of}년 기준)"
-
-
-def program_sources(program: Program) -> list[Source]:
-    """The program's first source, named by its publisher, with the year the document applies to."""
-    return [Source(publisher_of(url), program.as_of, url) for url in program.source_urls[:1]]
 
 
 def publisher_name(publisher: str, url: str) -> str:
