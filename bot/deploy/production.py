@@ -205,9 +205,9 @@ def renew_promoted_replica(stack: ProductionStack) -> ServerProcess | None:
 
 
 def supervise(stack: ProductionStack, check_every: float = 2.0, keep_going: Callable[[], bool] = lambda: True,
-              ) -> None:
-    """Keep every server running: a process that exits is logged and started again, and a replica promoted in
-    place is renewed on its new model (`renew_promoted_replica`), until Ctrl-C."""
+              renew_promoted: bool = True) -> None:
+    """Keep every server running: a process that exits is logged and started again, and (`renew_promoted`) a
+    replica promoted in place is renewed on its new model (`renew_promoted_replica`), until Ctrl-C."""
     while keep_going():
         for server in stack.servers():
             if server.process.poll() is not None:
@@ -215,5 +215,6 @@ def supervise(stack: ProductionStack, check_every: float = 2.0, keep_going: Call
                       f"starting it again.\n{server.log_tail(10)}", flush=True)
                 follow_promoted_model(server, stack.rasa_servers)
                 server.start()
-        renew_promoted_replica(stack)
+        if renew_promoted:
+            renew_promoted_replica(stack)
         time.sleep(check_every)

@@ -25,7 +25,9 @@ def test_a_killed_replica_is_started_again_on_the_promoted_model(
     monkeypatch.setenv("RASA_REPLICA_URLS", " ".join(server.url for server in production.rasa_servers))
     victim = production.rasa_servers[-1]
     stop = threading.Event()
-    watcher = threading.Thread(target=supervise, args=(production, 0.2, lambda: not stop.is_set()))
+    # restarts only: a rolling renewal started here would outlive the test (tests/production/test_rolling_promotion.py)
+    watcher = threading.Thread(target=supervise, args=(production, 0.2, lambda: not stop.is_set()),
+                               kwargs={"renew_promoted": False})
     try:
         promote(promoted, production.api_url)
         first_pid = victim.process.pid
