@@ -147,7 +147,7 @@ class KnowledgeBase:
         self._terms: dict[str, set[str]] = {}
         self._phrasing_rows: tuple[np.ndarray, dict[str, np.ndarray]] | None = None
         self._guide_chunks: dict[str, np.ndarray] = {}
-        self._program_mask: np.ndarray | None = None
+        self._program_rows: np.ndarray | None = None
 
     def _score_terms(self, query: str) -> QueryTerms:
         """The query's morphemes, every chunk's BM25 score for them and each term's weight (computed once)."""
@@ -206,25 +206,26 @@ class KnowledgeBase:
         method used)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
-        # Programs only: the guides' many chunks (owner phrasings) must not crowd the programs out of the top `depth`.
-        wanted = None if guides else self._program_rows()
+        # Programs only (not `guides`): the guides' many chunks (owner phrasings) must not crowd them out of the top.
+        programs = None if guides else self._program_mask()
         dense, lexical = None, None
         if mode in ("hybrid", "dense"):
-            nearest = self.index.dense_top(self.query_vector(query), depth if guides else len(self.index.chunks))
-            dense = [(row, cosine) for row, cosine in nearest if wanted is None or wanted[row]][:depth]
+            vector = self.query_vector(query)
+            dense = (self.index.dense_top(vector, depth) if programs is None
+                     else top_rows(np.where(programs, self.index.vectors @ vector, 0.0), depth))
         if mode in ("hybrid", "lexical"):
             scores = self.query_terms(query).scores
-            lexical = top_rows(scores if wanted is None else np.where(wanted, scores, 0.0), depth)
-        return self._fused(dense, lexical, guides)
+            lexical = top_rows(scores if programs is None else np.where(programs, scores, 0.0), depth)
+        return self._fused(dense, lexical)
 
-    def _program_rows(self) -> np.ndarray:
+    def _program_mask(self) -> np.ndarray:
         """Which index rows belong to programs (not guides), computed once."""
-        if self._program_mask is None:
-            self._program_mask = np.array([chunk.program_id in self.programs for chunk in self.index.chunks])
-        return self._program_mask
+        if self._program_rows is None:
+            self._program_rows = np.array([chunk.program_id in self.programs for chunk in self.index.chunks])
+        return self._program_rows
 
     def _fused(self, dense: list[tuple[int, float]] | None, lexical: list[tuple[int, float]] | None,
-               guides: bool) -> list[tuple[str, float]]:
+               ) -> list[tuple[str, float]]:
         """Weighted reciprocal rank fusion of the chunk rankings that were made (None = method not used)."""
         lists = []
         if dense is not None:
@@ -236,8 +237,7 @@ class KnowledgeBase:
             for rank, pid in enumerate(ranking):
                 fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank + 1)
         best = sum(weight for weight, _ in lists) / (RRF_K + 1)
-        ranked = sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
-        return ranked if guides else [(pid, score) for pid, score in ranked if pid not in self.guides]
+        return sorted(((pid, score / best) for pid, score in fused.items()), key=lambda item: -item[1])
 
     def passages(self, query: str, depth: int = CANDIDATES) -> list[Passage]:
         """Documents for the query in fused (hybrid) order, each with its closest chunk and that chunk's cosine."""
@@ -256,7 +256,7 @@ class KnowledgeBase:
             lexical.setdefault(self.index.chunks[row].program_id, bm25)
         weights = terms.weights
         found = []
-        for pid, score in self._fused(dense, lexical_rows, guides=True):
+        for pid, score in self._fused(dense, lexical_rows):
             row, cosine = closest.get(pid, (-1, 0.0))
             chunk = self.index.chunks[row] if row >= 0 else None
             found.append(Passage(pid, score, cosine, lexical.get(pid, 0.0), chunk.section if chunk else "",
