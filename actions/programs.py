@@ -18,7 +18,7 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, program_sources, topic_of
+from knowledge_base.answering import Reply, answer_question, first_sources, topic_of
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question
@@ -189,7 +189,7 @@ def show_program(dispatcher: CollectingDispatcher, kb: KnowledgeBase, program_id
     """Send one program (name, summary, target when `detail`, key terms with year, source) and put it in focus."""
     program = kb.get(program_id)
     text = render.program_text(program, kb.freshness_notes(program), target=detail)
-    links = render.link_buttons(program_sources(program))
+    links = render.link_buttons(first_sources(program))
     dispatcher.utter_message(**render.message(text, [*render.detail_buttons(program_id), *links]))
     if rating:
         dispatcher.utter_message(**render.message("답변이 도움이 되셨나요?", render.RATING_BUTTONS))
@@ -238,7 +238,7 @@ def application_guide(kb: KnowledgeBase) -> list[dict[str, Any]]:
         return [not_known("신청 절차")]
     return [render.message(f"{render.answers_text([answer])}\n전화 문의: {render.CALL_CENTRE}",
                            [{"title": "맞춤 추천 받기", "payload": "/ask_recommendation"}, render.HANDOFF_BUTTON,
-                            *render.RATING_BUTTONS, *render.link_buttons(render.answer_sources([answer]))])]
+                            *render.RATING_BUTTONS, *render.link_buttons(first_sources(answer))])]
 
 
 class ActionAnswerProgramQuestion(Action):

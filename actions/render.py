@@ -9,7 +9,7 @@ from typing import Any
 from actions.profile import SLOT_LABELS
 from knowledge_base import Answer, Hit, Program
 from knowledge_base.agencies import publisher_of
-from knowledge_base.answering import Reply, Verdict, first_sentences, program_sources
+from knowledge_base.answering import Reply, Verdict, first_sentences, first_sources
 from knowledge_base.guide_documents import Guide, Source
 
 YEAR = re.compile(r"(19|20)\d{2}")
@@ -111,9 +111,7 @@ def recommendation_text(intro: str, hits: list[Hit], excluded: Hit | None, found
     lines = [intro, *(entry(rank, hit) for rank, hit in enumerate(hits, start=1))]
     if excluded:
         lines.append(excluded_text(excluded))
-    sources = [Source(publisher_of(hit.source_urls[0]), hit.as_of, hit.source_urls[0]) for hit in hits
-               if hit.source_urls]
-    lines.append(source_names(sources))
+    lines.append(source_names(first_sources(*hits)))
     lines.append("번호를 눌러 자세히 보세요. 답변이 도움이 되셨나요?" if found else
                  "최종 지원 여부는 심사로 정해져요. 추천이 도움이 되셨나요?")
     return "\n".join(line for line in lines if line)
@@ -128,8 +126,7 @@ def fast_track_text(hit: Hit, steps: str | None, caring: bool, shown: bool = Fal
         lines += ["긴급 지원으로 가장 알맞은 사업이에요.", fit_line(1, hit), key_number_line(hit, "rate")]
     if steps:
         lines.append(f"신청: {shorten(first_sentences(steps, 2), 160)}")
-    if hit.source_urls:
-        lines.append(source_names([Source(publisher_of(hit.source_urls[0]), hit.as_of, hit.source_urls[0])]))
+    lines.append(source_names(first_sources(hit)))
     lines.append(f"급하시면 {CALL_CENTRE}로 바로 문의하세요.")
     return "\n".join(line for line in lines if line)
 
@@ -161,7 +158,7 @@ def program_text(program: Program, notes: list[str] | tuple[str, ...] = (), targ
         lines.append(f"지원대상: {shorten(program.sections['지원대상'])}")
     lines += terms_lines(program.key_terms, program.as_of, program.category)
     lines += [f"ℹ {note}" for note in notes]
-    sources = program_sources(program)
+    sources = first_sources(program)
     lines.append(source_names(sources) if sources else f"({program.as_of}년 자료, 출처 확인 필요)")
     return "\n".join(lines)
 
@@ -179,16 +176,11 @@ def message(text: str, buttons: list[Button] | None = None) -> dict[str, Any]:
     return {"text": text, "buttons": buttons} if buttons else {"text": text}
 
 
-def source_names(sources: list[Source]) -> str:
-    """'출처: 뉴시스 2025년 · 뉴스1 2026년' (the links are behind the details button)."""
+def source_names(sources: list[Source], limit: int | None = 2) -> str:
+    """'출처: 뉴시스 2025년 · 뉴스1 2026년': the first `limit` distinct sources by name (None: all of them); their links
+    travel as buttons."""
     names = dict.fromkeys(source_name(source) for source in sources)
-    return "출처: " + " · ".join(list(names)[:2]) if names else ""
-
-
-def source_list(sources: list[Source]) -> str:
-    """'출처: 뉴시스 2025년 · 뉴스1 2026년 · …': every distinct source by name (their links travel as buttons)."""
-    names = dict.fromkeys(source_name(source) for source in sources)
-    return "출처: " + " · ".join(names) if names else ""
+    return "출처: " + " · ".join(list(names)[:limit]) if names else ""
 
 
 def reply_text(reply: Reply) -> str:
@@ -218,14 +210,8 @@ def answers_text(answers: list[Answer]) -> str:
     """Program answers (limit, documents …) one after another, their link footers replaced by one line of named
     sources with year."""
     bodies = [answer.body for answer in answers]
-    sources = answer_sources(answers)
+    sources = first_sources(*answers)
     return "\n".join([*bodies, source_names(sources)] if sources else bodies)
-
-
-def answer_sources(answers: list[Answer]) -> list[Source]:
-    """The first source of each answer, named by its publisher, with the answer's year."""
-    return [Source(publisher_of(answer.source_urls[0]), answer.as_of, answer.source_urls[0])
-            for answer in answers if answer.source_urls]
 
 
 def suggestion_buttons(reply: Reply, titles: dict[str, str]) -> list[Button]:
@@ -242,7 +228,7 @@ def guide_detail_text(guide: Guide) -> str:
         lines.append(shorten(guide.detail, 600))
     if guide.unknown:
         lines.append(guide.unknown)
-    lines.append(source_list(guide.sources))
+    lines.append(source_names(guide.sources, limit=None))
     return "\n".join(line for line in lines if line)
 
 

@@ -35,32 +35,28 @@ def rss_mb(pid: int) -> int:
     return round(psutil.Process(pid).memory_info().rss / 2**20)
 
 
-def measure(model: Path, promotions: int) -> dict[str, object]:
-    """RSS of a fresh server and after each promotion of `model`."""
-    with tempfile.TemporaryDirectory() as logs:
-        server = start_rasa_server(free_port(), model, free_port(), log_dir=Path(logs), name="promotion")
-        try:
-            server.wait_ready()
-            api_request(server.url, "/model/parse", method="POST", body={"text": PARSE_TEXT})
-            time.sleep(SETTLE_SECONDS)
-            rss = [rss_mb(server.process.pid)]
-            for _ in range(promotions):
-                api_request(server.url, "/model", method="PUT", body={"model_file": str(model.resolve())}, timeout=300)
-                api_request(server.url, "/model/parse", method="POST", body={"text": PARSE_TEXT})
-                time.sleep(SETTLE_SECONDS)
-                rss.append(rss_mb(server.process.pid))
-        finally:
-            server.stop()
-    return {"model": model.name, "rss_mb": rss, "growth": round(rss[-1] / rss[0] - 1, 3),
-            "goal_met": rss[-1] <= 1.1 * rss[0]}
-
-
 def settled_rss(servers: list[ServerProcess]) -> list[int]:
     """Each server's RSS after one parse and a pause."""
     for server in servers:
         api_request(server.url, "/model/parse", method="POST", body={"text": PARSE_TEXT})
     time.sleep(SETTLE_SECONDS)
     return [rss_mb(server.process.pid) for server in servers]
+
+
+def measure(model: Path, promotions: int) -> dict[str, object]:
+    """RSS of a fresh server and after each promotion of `model`."""
+    with tempfile.TemporaryDirectory() as logs:
+        server = start_rasa_server(free_port(), model, free_port(), log_dir=Path(logs), name="promotion")
+        try:
+            server.wait_ready()
+            rss = settled_rss([server])
+            for _ in range(promotions):
+                api_request(server.url, "/model", method="PUT", body={"model_file": str(model.resolve())}, timeout=300)
+                rss += settled_rss([server])
+        finally:
+            server.stop()
+    return {"model": model.name, "rss_mb": rss, "growth": round(rss[-1] / rss[0] - 1, 3),
+            "goal_met": rss[-1] <= 1.1 * rss[0]}
 
 
 def measure_production(model: Path, promotions: int, replicas: int = 2) -> dict[str, object]:

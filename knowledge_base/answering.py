@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
 from knowledge_base.api import KnowledgeBase, Passage
-from knowledge_base.documents import APPLICATION_CATEGORY, Program
+from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Source
 
@@ -76,9 +76,17 @@ def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWE
     return short if len(short) <= limit else short[:limit].rstrip() + "…"
 
 
-def program_sources(program: Program) -> list[Source]:
-    """A program's first source, named by its publisher, with the year of its facts."""
-    return [Source(publisher_of(url), program.as_of, url) for url in program.source_urls[:1]]
+class Sourced(Protocol):
+    """A program, a search hit or a program answer: what it says comes from `source_urls`, true as of `as_of`."""
+
+    source_urls: list[str]
+    as_of: int
+
+
+def first_sources(*documents: Sourced) -> list[Source]:
+    """The first source of each document, named by its publisher, with the year of its facts."""
+    return [Source(publisher_of(document.source_urls[0]), document.as_of, document.source_urls[0])
+            for document in documents if document.source_urls]
 
 
 def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
@@ -98,7 +106,7 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
     text = program.sections.get(section) or program.summary
     answer = first_sentences(text) if aspect and section != "요약" else program.summary
     return Reply(kind="program", answer=answer, document_id=program.program_id,
-                 sources=program_sources(program), confidence=passage.cosine)
+                 sources=first_sources(program), confidence=passage.cosine)
 
 
 def not_known(text: str, confidence: float = 0.0) -> Reply:
@@ -183,7 +191,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
         if answer is not None:
             body = answer.body  # the year-and-source footer is replaced by named sources
             return Reply(kind="program", answer=first_sentences(body), document_id=program_id,
-                         sources=program_sources(kb.get(program_id)), confidence=1.0)
+                         sources=first_sources(kb.get(program_id)), confidence=1.0)
     passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)
@@ -196,7 +204,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
         return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
-                     sources=program_sources(kb.get(program_id)), confidence=named.cosine)
+                     sources=first_sources(kb.get(program_id)), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide)
     near = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
@@ -237,6 +245,6 @@ def eligibility_verdict(kb: KnowledgeBase, program_id: str, profile: dict[str, A
     if decision.eligible is not True:
         alternatives = [hit.program_id for hit in kb.recommend(profile, f"{query} {program.family}", top_k=3)
                         if hit.program_id != program_id][:2]
-    sources = program_sources(program)
+    sources = first_sources(program)
     return Verdict(program_id=program_id, title=program.title, eligible=decision.eligible, deciding=deciding,
                    missing=list(decision.missing), alternatives=alternatives, source=sources[0] if sources else None)

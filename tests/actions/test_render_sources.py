@@ -7,7 +7,7 @@ import re
 import pytest
 
 from actions import render
-from knowledge_base.answering import program_sources
+from knowledge_base.answering import first_sources
 from knowledge_base.documents import load_programs
 from knowledge_base.guide_documents import default_guides
 from tests.knowledge_base.test_documents import research_words_in
@@ -41,7 +41,7 @@ def test_a_program_card_names_its_source_and_links_it_by_a_button(program) -> No
     text = render.program_text(program)
     assert LINK.findall(text) == [] and research_words_in(text) == [], text
     assert raw_addresses(text.splitlines()[-1]) == [], text
-    [link] = render.link_buttons(program_sources(program))
+    [link] = render.link_buttons(first_sources(program))
     assert link["url"] == program.source_urls[0] and "payload" not in link
     assert re.fullmatch(r"\S.* (19|20)\d{2}년", link["title"]) and raw_addresses(link["title"]) == [], link
     assert text.splitlines()[-1] == f"출처: {link['title']}"

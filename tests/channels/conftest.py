@@ -158,11 +158,11 @@ def source_card(program_id: str = "emergency-management-stabilization") -> tuple
     """A real program card as the actions send it (text naming its source, follow-up buttons, the source's link
     button) and that link button: {"title": "<publisher> <year>년", "url": "https://…"}."""
     from actions import render
-    from knowledge_base.answering import program_sources
+    from knowledge_base.answering import first_sources
     from knowledge_base.documents import load_programs
 
     program = next(program for program in load_programs() if program.program_id == program_id)
-    [link] = render.link_buttons(program_sources(program))
+    [link] = render.link_buttons(first_sources(program))
     return {"text": render.program_text(program), "buttons": [*render.detail_buttons(program_id), link]}, link
 
 
