@@ -48,7 +48,7 @@ PUBLISHERS = {
     "kukinews.com": "쿠키뉴스", "kuk-test.kode.co.kr": "쿠키뉴스", "asiatoday.co.kr": "아시아투데이",
     "headline114.com": "헤드라인114", "jjan.kr": "전북일보", "busan.com": "부산일보", "korea.com": "코리아닷컴",
     "motie.go.kr": "산업통상자원부", "startupkorea.kr": "스타트업코리아", "traintime.co.kr": "정부 지원사업 안내",
-    "jab-guyver.co.kr": "개인 정보 사이트", "github.com": "법제처 찾기쉬운 생활법령 내용 모음",
+    "jab-guyver.co.kr": "인터넷 안내 글", "github.com": "법제처 찾기쉬운 생활법령 내용 모음",
     # the sites' own names
     "hellot.net": "헬로티", "g-enews.com": "글로벌이코노믹", "hidomin.com": "경북도민일보",
 }
