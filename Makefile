@@ -6,10 +6,14 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup index train run serve test lint eval-nlu eval-answers transcripts eval-retrieval bench-retrieval bench-load bench-promotion telegram-polling review retrain lock audit clean
+.PHONY: setup setup-sentence-transformers index train run serve test lint eval-nlu eval-answers transcripts eval-retrieval bench-retrieval bench-load bench-promotion telegram-polling review retrain lock audit clean
 
 setup:
 	@bash bot/setup.sh
+
+# Optional embedder backend (KB_EMBEDDER=minilm or st:<model>): sentence-transformers and PyTorch (~4.6 GB with CUDA).
+setup-sentence-transformers: setup
+	.venv/bin/pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements-sentence-transformers.lock
 
 index: setup
 	$(PY) -m knowledge_base build

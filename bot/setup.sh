@@ -29,7 +29,7 @@ setup_checkov() {
   echo "Installing checkov into $venv"
   rm -rf "$venv"
   .venv/bin/python -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$checkov_lock"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir -r "$checkov_lock"
   echo "$wanted" > "$stamp"
 }
 
@@ -54,10 +54,15 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 
-echo "Installing pinned requirements into .venv (first run takes a few minutes)"
+echo "Installing pinned requirements into .venv (first run takes a few minutes, ~3.5 GB)"
+df -h . | tail -1 | awk '{print "Free disk space here: " $4}'
 start=$(date +%s)
-.venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip==24.0 wheel==0.45.1
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.lock
+# No pip cache (it would hold a second copy of every wheel) and pip's temporary files beside .venv, not in /tmp.
+mkdir -p var/pip-tmp
+export TMPDIR="$PWD/var/pip-tmp"
+pip_install() { .venv/bin/pip install --quiet --disable-pip-version-check --no-cache-dir "$@"; }
+pip_install --upgrade pip==24.0 wheel==0.45.1
+pip_install -r requirements.lock
 echo "$wanted" > "$stamp"
 setup_checkov
 echo "Setup finished in $(( $(date +%s) - start ))s"

