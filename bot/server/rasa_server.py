@@ -53,7 +53,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-from bot.server import inference, model_swap
+from bot.server import inference, model_swap, tracker_window
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +204,7 @@ def install() -> None:
     Agent._create_tracker_store = staticmethod(tracker_store_without_fallback)
     model_swap.install()
     inference.install()
+    tracker_window.install_event_type_cache()
 
 
 def keep_torch_out() -> None:

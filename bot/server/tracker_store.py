@@ -6,6 +6,7 @@ line of defence: the channels mask incoming text first (channels.privacy.masking
 A database restart loses nothing: pooled connections are checked before use (`pool_pre_ping`), and a read or write
 that finds the database unreachable is retried with backoff (RETRY_DELAYS, about 15 s in all) before it fails.
 A SQLite file runs in WAL mode with synchronous=NORMAL, its connections kept open in a pool (bot.server.database).
+A long session is read as a bounded window (bot.server.tracker_window), so a turn does not slow down as it grows.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.server.database import sqlite_pool_options, tracker_db_url, tune_sqlite
+from bot.server.tracker_window import mark_stored, unsaved_events, window_rows
 from channels.privacy import mask_event
 
 logger = logging.getLogger(__name__)
@@ -89,25 +91,48 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 return result
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        """Rasa's retrieval, retried while the database is unreachable."""
-        retrieve = super()._retrieve
-        return await self._retrying(f"reading conversation {sender_id}",
-                                    lambda: retrieve(sender_id, fetch_events_from_all_sessions))
+        """The latest session (a long one as its bounded window, bot.server.tracker_window) or every session,
+        retried while the database is unreachable."""
+        if fetch_events_from_all_sessions:
+            retrieve = super()._retrieve
+            return await self._retrying(f"reading conversation {sender_id}", lambda: retrieve(sender_id, True))
+        return await self._retrying(f"reading conversation {sender_id}", lambda: self._read_session(sender_id))
+
+    async def _read_session(self, sender_id: str) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            rows = window_rows(session, query, self.SQLEvent) or query.all()
+            if not self.domain or not rows:
+                return None
+            tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
+                                                     self.domain.slots)
+        mark_stored(tracker)
+        return tracker
 
     async def _stream_new_events(self, event_broker: EventBroker, new_events: list[Event], sender_id: str) -> None:
         """Publish masked events only."""
         for event in new_events:
             event_broker.publish({"sender_id": sender_id, **mask_event(event.as_dict())})
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the events added since the tracker was read (Rasa's way for a tracker this store did not read)."""
+        events = unsaved_events(tracker)
+        if events is None or self.event_broker is None:
+            await super().stream_events(tracker)
+            return
+        await self._stream_new_events(self.event_broker, events, tracker.sender_id)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events, masked (retried while the database is unreachable)."""
         await self.stream_events(tracker)
         await self._retrying(f"saving conversation {tracker.sender_id}", lambda: self._store_new_events(tracker))
+        mark_stored(tracker)
 
     async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
         """Add the events the database does not have yet, in one transaction (safe to repeat after a failure)."""
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
+            events = unsaved_events(tracker)
+            for event in self._additional_events(session, tracker) if events is None else events:
                 data = mask_event(event.as_dict())
                 session.add(
                     self.SQLEvent(
