@@ -1,6 +1,6 @@
 """The Rasa server entry point: `python -m bot.server.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
 
-It patches six things in Rasa 3.6 before running Rasa's own CLI:
+It patches seven things in Rasa 3.6 before running Rasa's own CLI:
 
 1. Custom actions run as `ResilientRemoteAction`. Plain Rasa waits up to 5 minutes for the action server and, when
    a custom action fails, logs the error and sends nothing, so the user waits for an answer that never comes. Here
@@ -20,6 +20,8 @@ It patches six things in Rasa 3.6 before running Rasa's own CLI:
    sessions are closed when the server stops (`close_action_sessions`, after Rasa's `close_resources`).
 5. A model promotion (PUT /model) releases the replaced model's memory (bot.server.model_swap).
 6. NLU inference runs in a worker thread, off the event loop (bot.server.inference).
+7. An event's class is looked up once per type name; Rasa walked every Event subclass for each event it read
+   (bot.server.tracker_window).
 
 The server process also keeps PyTorch out (`keep_torch_out`: spaCy would import it, ~450 MB, for nothing).
 
