@@ -12,7 +12,8 @@ from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_a
 from knowledge_base.api import KnowledgeBase, Passage
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
-from knowledge_base.guide_documents import Source
+from knowledge_base.guide_documents import Guide, Source
+from knowledge_base.lexical import coverage, tokenize
 
 OTHER_AGENCY_PREFIX = "소상공인"
 HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
@@ -43,6 +44,13 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
 CANDIDATES = 5
 ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
+FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
+UNKNOWN_FOCUS_COVERAGE = 0.75  # ... a sentence of what is not known, this share (else it only lists the topic)
+YEAR_FIRST = re.compile(r"\d{4}년")
+FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
+FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
+SENTENCE_END = re.compile(r"[.?!)]$")
+FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
 
 
 
@@ -66,13 +74,17 @@ class Reply:
         return self.kind not in ("unknown", "suggest")
 
 
-def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
-    """The first `count` sentences of a passage (list markers and links dropped), at most `limit` characters."""
+def sentences(text: str) -> list[str]:
+    """The sentences of a passage, list markers, headings and links dropped."""
     plain = re.sub(r"\[([^\]]+)\]\(https?://\S+\)", r"\1", text)
     lines = [LIST_MARKER.sub("", line).strip() for line in plain.splitlines()]
     plain = " ".join(line for line in lines if line and not HEADER_LINE.fullmatch(line))
-    sentences = re.split(r"(?<=[.?!])\s+", plain)
-    short = " ".join(sentences[:count]).strip()
+    return [sentence for sentence in re.split(r"(?<=[.?!])\s+", plain) if sentence.strip()]
+
+
+def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
+    """The first `count` sentences of a passage (list markers and links dropped), at most `limit` characters."""
+    short = " ".join(sentences(text)[:count]).strip()
     return short if len(short) <= limit else short[:limit].rstrip() + "…"
 
 
@@ -89,13 +101,44 @@ def first_sources(*documents: Sourced) -> list[Source]:
             for document in documents if document.source_urls]
 
 
-def guide_reply(kb: KnowledgeBase, passage: Passage) -> Reply:
-    """The guide's own answer."""
+def guide_reply(kb: KnowledgeBase, passage: Passage, question: str) -> Reply:
+    """The guide's own answer, led by the sentence of its details that answers the question when the answer's own
+    sentences do not ('약정하고 며칠 만에 입금돼요?' → what is not known about the timing first)."""
     guide = kb.guides[passage.document_id]
-    return Reply(kind="guide", answer=guide.answer, document_id=guide.guide_id, sources=list(guide.sources),
+    lead = focus_sentence(kb, guide, question)
+    answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}" if lead else guide.answer
+    return Reply(kind="guide", answer=answer, document_id=guide.guide_id, sources=list(guide.sources),
                  related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
                  confidence=passage.phrasing_cosine)
+
+
+def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
+    """The detail sentence (or, on a closer match, the sentence of what is not known) that holds clearly more of the
+    question's words than every sentence of the guide's answer, if one does. A detail that opens with a year tells
+    of one past moment, not the answer."""
+    weights = kb.query_terms(question).weights
+
+    def share(sentence: str) -> float:
+        return coverage(weights, set(tokenize(sentence)))
+
+    answered = max((share(sentence) for sentence in sentences(guide.answer)), default=0.0)
+    candidates = [*((sentence, FOCUS_MIN_COVERAGE) for sentence in whole_sentences(guide.detail)
+                    if not YEAR_FIRST.match(sentence)),
+                  *((sentence, UNKNOWN_FOCUS_COVERAGE) for sentence in whole_sentences(guide.unknown))]
+    scored = [(share(sentence), sentence, needed) for sentence, needed in candidates]
+    gained, best, needed = max(scored, key=lambda item: item[0], default=(0.0, None, 1.0))
+    return best if gained >= needed and gained >= answered + FOCUS_GAIN else None
+
+
+def whole_sentences(text: str) -> list[str]:
+    """Sentences that stand alone: each line's own, ending a sentence, of a readable length (not a table row, a
+    heading or a 'see above')."""
+    found = []
+    for line in text.splitlines():
+        found.extend(sentence for sentence in sentences(line)
+                     if FOCUS_MIN_CHARS <= len(sentence) <= FOCUS_MAX_CHARS and SENTENCE_END.search(sentence))
+    return found
 
 
 def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:
@@ -206,11 +249,11 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
         return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
-        return guide_reply(kb, best_guide)
+        return guide_reply(kb, best_guide, text)
     near = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
     elsewhere = agency_named_in(text) if not HOME_WORDS.search(text) else None  # '소상공인 …': not our programs
     if near and elsewhere is not None and kb.guides[best_guide.document_id].agency == elsewhere.key:
-        return guide_reply(kb, best_guide)
+        return guide_reply(kb, best_guide, text)
     if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
         return program_reply(kb, best_program, topic)
     if near:

@@ -85,6 +85,16 @@ def test_owner_questions_get_their_guide(kb: KnowledgeBase, text: str, guide_id:
     assert reply.sources and reply.sources[0].year >= 2000
 
 
+def test_a_guide_reply_leads_with_the_detail_that_answers_the_question(kb: KnowledgeBase) -> None:
+    guide = kb.guides["loan-overdue-consequences"]
+    narrow = answer_question(kb, "대출 이자 하루 늦게 냈는데 신용에 문제 생기나요?")
+    assert narrow.document_id == guide.guide_id
+    assert narrow.answer.startswith("하루 이틀 늦은 것은") and "하루 이틀" not in guide.answer
+    assert len(narrow.answer) <= len(guide.answer) + 200, "the lead replaces the answer's last sentence"
+    general = answer_question(kb, "대출 연체하면 어떻게 되나요?")
+    assert general.document_id == guide.guide_id and general.answer == guide.answer
+
+
 @pytest.mark.parametrize("text", ["긴급경영안정자금 금리 얼마에요", "긴급경영안전자금 금리 얼마에요"])  # and a typo
 def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase, text: str) -> None:
     reply = answer_question(kb, text)
