@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.server.database import sqlite_pool_options, tracker_db_url, tune_sqlite
-from bot.server.tracker_window import mark_stored, unsaved_events, window_rows
+from bot.server.tracker_window import mark_stored, session_rows, unsaved_events
 from channels.privacy import mask_event
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     async def _read_session(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            rows = window_rows(session, query, self.SQLEvent) or query.all()
+            rows = session_rows(session, query, self.SQLEvent)
             if not self.domain or not rows:
                 return None
             tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],

@@ -15,24 +15,24 @@ from typing import Any
 import sqlalchemy as sa
 from rasa.shared.core.events import ActiveLoop, ConversationPaused, ConversationResumed, Event, SlotSet
 
-WINDOW_EVENTS = 80  # last events a turn reads once a session is longer than READ_WHOLE_UP_TO (about 8 turns)
-READ_WHOLE_UP_TO = 120  # a session this long or shorter is read whole
+WINDOW_EVENTS = 60  # last events a turn reads once a session is longer than READ_WHOLE_UP_TO (about 6 turns)
+READ_WHOLE_UP_TO = 100  # a session this long or shorter is read whole
 OPENING_EVENTS = 3  # action_session_start, session_started, action_listen
 RESETTING = ("restart", "reset_slots")  # state before these is gone: read the session whole
 STORED_COUNT = "stored_event_count"  # attribute a retrieved tracker carries: how many of its events are stored
 
 
-def window_rows(session: Any, query: Any, event_table: Any) -> list[Any] | None:
-    """Rows of a long session's bounded window in id order, or None when the session must be read whole."""
-    total = query.count()
-    if total <= READ_WHOLE_UP_TO:
-        return None
+def session_rows(session: Any, query: Any, event_table: Any) -> list[Any]:
+    """Rows of the session in id order: all of a short session (one query, as Rasa's own), a long one's window."""
+    newest_first = query.order_by(None).order_by(event_table.id.desc())
+    latest = newest_first.limit(READ_WHOLE_UP_TO + 1).all()[::-1]
+    if len(latest) <= READ_WHOLE_UP_TO:
+        return latest
     if query.filter(event_table.type_name.in_(RESETTING)).with_entities(event_table.id).first() is not None:
-        return None
-    tail = query.order_by(None).order_by(event_table.id.desc()).limit(WINDOW_EVENTS).all()[::-1]
-    tail = _from_first_listen(tail)
+        return query.all()
+    tail = _from_first_listen(latest[-WINDOW_EVENTS:])
     if not tail:
-        return None
+        return query.all()
     before = query.filter(event_table.id < tail[0].id)
     opening = before.limit(OPENING_EVENTS).all()
     before = before.order_by(None)  # aggregates below: PostgreSQL refuses the session query's ORDER BY id
@@ -40,8 +40,8 @@ def window_rows(session: Any, query: Any, event_table: Any) -> list[Any] | None:
                        .with_entities(sa.func.max(event_table.id)).group_by(event_table.action_name))
     latest_ids = [row[0] for row in latest_per_slot.all()]
     for type_names in ((ActiveLoop.type_name,), (ConversationPaused.type_name, ConversationResumed.type_name)):
-        latest = before.filter(event_table.type_name.in_(type_names)).with_entities(sa.func.max(event_table.id))
-        latest_ids.extend(row[0] for row in latest.all() if row[0] is not None)
+        latest_of_type = before.filter(event_table.type_name.in_(type_names)).with_entities(sa.func.max(event_table.id))
+        latest_ids.extend(row[0] for row in latest_of_type.all() if row[0] is not None)
     state = session.query(event_table).filter(event_table.id.in_(latest_ids)).all() if latest_ids else []
     opening_ids = {row.id for row in opening}
     return [*opening, *sorted((row for row in state if row.id not in opening_ids), key=lambda row: row.id), *tail]
