@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -115,8 +116,16 @@ def _embedder(spec: str) -> Embedder:
 
 
 def _fingerprint(*folders: Path) -> tuple:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                 for folder in folders for p in sorted(folder.glob("*.md")) if folder.is_dir())
+    """Path, modification time and size of every document (one directory scan and one stat per file: this runs on
+    every action call)."""
+    stamps = []
+    for folder in folders:
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md"):
+                    stat = entry.stat()
+                    stamps.append((entry.path, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(stamps))
 
 
 def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
