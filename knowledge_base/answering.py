@@ -45,7 +45,6 @@ CANDIDATES = 5
 ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
 FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
-UNKNOWN_FOCUS_COVERAGE = 0.75  # ... a sentence of what is not known, this share (else it only lists the topic)
 YEAR_FIRST = re.compile(r"\d{4}년")
 FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
@@ -114,21 +113,21 @@ def guide_reply(kb: KnowledgeBase, passage: Passage, question: str) -> Reply:
 
 
 def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
-    """The detail sentence (or, on a closer match, the sentence of what is not known) that holds clearly more of the
-    question's words than every sentence of the guide's answer, if one does. A detail that opens with a year tells
-    of one past moment, not the answer."""
+    """The detail sentence that holds clearly more of the question's words than every sentence of the guide's
+    answer, if one does. A detail that opens with a year tells of one past moment, not the answer; what is not
+    known never leads (it names the topic's words without answering, and sits behind the details button)."""
     weights = kb.query_terms(question).weights
 
     def share(sentence: str) -> float:
         return coverage(weights, set(tokenize(sentence)))
 
     answered = max((share(sentence) for sentence in sentences(guide.answer)), default=0.0)
-    candidates = [*((sentence, FOCUS_MIN_COVERAGE) for sentence in whole_sentences(guide.detail)
-                    if not YEAR_FIRST.match(sentence)),
-                  *((sentence, UNKNOWN_FOCUS_COVERAGE) for sentence in whole_sentences(guide.unknown))]
-    scored = [(share(sentence), sentence, needed) for sentence, needed in candidates]
-    gained, best, needed = max(scored, key=lambda item: item[0], default=(0.0, None, 1.0))
-    return best if gained >= needed and gained >= answered + FOCUS_GAIN else None
+    details = [sentence for sentence in whole_sentences(guide.detail) if not YEAR_FIRST.match(sentence)]
+    best = max(details, key=share, default=None)
+    if best is None:
+        return None
+    gained = share(best)
+    return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
 
 
 def whole_sentences(text: str) -> list[str]:
