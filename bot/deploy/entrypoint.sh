@@ -19,7 +19,9 @@ case "$role" in
       --interface 0.0.0.0 --port "${RASA_PORT:-5005}" --cors ${BOT_CORS_ORIGINS:?set BOT_CORS_ORIGINS} "$@"
     ;;
   actions)
-    SANIC_HOST="${ACTION_HOST:-0.0.0.0}" exec python -m rasa_sdk --actions actions --port "${ACTION_PORT:-5055}" "$@"
+    # One BLAS thread: OpenBLAS's spare threads spin after each small product (bot/deploy/processes.py).
+    OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}" SANIC_HOST="${ACTION_HOST:-0.0.0.0}" \
+      exec python -m rasa_sdk --actions actions --port "${ACTION_PORT:-5055}" "$@"
     ;;
   web)
     exec python -m bot.deploy.website --host 0.0.0.0 --port "${WEB_PORT:-8080}" --rasa-url "${RASA_URL:?set RASA_URL}" \

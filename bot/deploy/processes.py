@@ -20,6 +20,10 @@ DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
 
 LOOPBACK = "127.0.0.1"
+# The action server's NumPy (query embeddings, scores) on one BLAS thread: OpenBLAS's second thread spin-waits after
+# every small product, 27 ms of CPU per message against 3.4 ms on one thread (make bench-load, 50 users), taken
+# from the Rasa server on the same cores. The image's entrypoint.sh sets the same.
+ACTION_BLAS_THREADS = "1"
 
 
 @dataclass
@@ -87,7 +91,8 @@ def start_action_server(
     otherwise (rasa-sdk binds to SANIC_HOST, by default every interface)."""
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    env = {"SANIC_HOST": os.environ.get("ACTION_HOST", LOOPBACK), **(env or {})}
+    env = {"SANIC_HOST": os.environ.get("ACTION_HOST", LOOPBACK),
+           "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", ACTION_BLAS_THREADS), **(env or {})}
     return ServerProcess("action server", url, f"{url}/health", command, env, log_dir / f"{name}.log")
 
 
