@@ -34,7 +34,7 @@ def response_texts(names: tuple[str, ...]) -> set[str]:
 
 
 def load_questions(split: str, path: Path = QUESTIONS_FILE) -> list[dict[str, Any]]:
-    """The questions of one split (holdout | tune | all)."""
+    """The questions of one split (holdout | tune | dev | all)."""
     questions = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     return [q for q in questions if split == "all" or q.get("split") == split]
 
@@ -127,7 +127,7 @@ def transcript(rows: list[dict[str, Any]], head: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", choices=("holdout", "tune", "all"), default="holdout")
+    parser.add_argument("--split", choices=("holdout", "tune", "dev", "all"), default="holdout")
     parser.add_argument("--url", help="a running bot (e.g. http://127.0.0.1:5005); default: start one")
     args = parser.parse_args(argv)
     questions = load_questions(args.split)
