@@ -116,15 +116,11 @@ def _embedder(spec: str) -> Embedder:
 
 
 def _fingerprint(*folders: Path) -> tuple:
-    """Path, modification time and size of every document (one directory scan and one stat per file: this runs on
-    every action call)."""
+    """Path, change time and size of every document: one scan and one stat per file (runs on every action call)."""
     stamps = []
     for folder in folders:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.endswith(".md"):
-                    stat = entry.stat()
-                    stamps.append((entry.path, stat.st_mtime_ns, stat.st_size))
+            stamps += [(e.path, (st := e.stat()).st_mtime_ns, st.st_size) for e in entries if e.name.endswith(".md")]
     return tuple(sorted(stamps))
 
 
