@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import use_kb
 from knowledge_base import Answer, Hit, Program
-from knowledge_base.api import Passage
+from knowledge_base.api import Passage, QueryTerms
 from knowledge_base.guide_documents import Guide, Source
+from knowledge_base.lexical import tokenize
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 URL = "https://example.go.kr/notice"
@@ -65,6 +67,11 @@ class FakeKnowledgeBase:
         close, share = (0.95, 1.0) if "떨어졌는데" in query else (0.88, 0.3) if "다시 내도" in query else (0.3, 0.0)
         return [Passage(REAPPLY.guide_id, close, close, 12.0 if close > 0.5 else 0.0, "질문", REAPPLY.questions[0],
                         close, share)][:top]
+
+    def query_terms(self, query: str) -> QueryTerms:
+        """Each of the query's morphemes, weighted alike."""
+        tokens = tokenize(query)
+        return QueryTerms(tokens, np.zeros(1), dict.fromkeys(tokens, 1.0))
 
     def _hit(self, program: Program, profile: dict[str, Any] | None) -> Hit:
         hit = Hit(program.program_id, program.title, 0.5, program.source_urls, program.as_of, program.category,
