@@ -350,11 +350,16 @@ class ActionEmergencyFastTrack(Action):
 
 class ActionAnswerShownProgram(ActionAnswerProgramQuestion):
     """A question pointing back at a shown program ('두 번째 거 한도는요?') that the NLU did not take for a program
-    question: answered like one, then the turn ends (inside the intake form, the form goes on)."""
+    question: answered like one, then the turn ends. Inside the intake form the form's question is asked again
+    first: handing the turn back to the form would have it reject the same message, and the fallback would answer
+    it again, up to Rasa's limit of actions a turn (the answer five times, then silence)."""
 
     def name(self) -> str:
         return "action_answer_shown_program"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         events = await super().run(dispatcher, tracker, domain)
-        return events if tracker.active_loop.get("name") else [*events, FollowupAction("action_listen")]
+        asked = tracker.get_slot("requested_slot")
+        if tracker.active_loop.get("name") and asked:
+            dispatcher.utter_message(response=f"utter_ask_{asked}")
+        return [*events, FollowupAction("action_listen")]

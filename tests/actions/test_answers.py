@@ -106,3 +106,14 @@ async def test_a_question_pointing_back_at_a_shown_program_goes_to_that_programs
     events = await ActionAnswerShownProgram().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("창업기반지원자금 제출서류")  # the last card's documents, not the first's
     assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}  # and the turn ends
+
+
+async def test_inside_the_intake_form_a_shown_program_is_answered_once_and_the_form_asks_again(kb, dispatcher, domain):
+    tracker = make_tracker("두 번째 거 한도는요?", "nlu_fallback", active_loop="company_profile_form",
+                           slots={"recommended_programs": ["youth-startup-fund", "startup-foundation-fund"],
+                                  "requested_slot": "business_age"})
+    events = await ActionAnswerShownProgram().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("창업기반지원자금 한도")
+    assert responses(dispatcher) == ["utter_ask_business_age"]
+    assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
+
