@@ -5,6 +5,7 @@ Rasa rebuilds the whole session from the database every turn and its policies re
 MemoizationPolicy have no history limit), so each turn of one conversation took longer than the last. Stored events
 are never cut: only what a turn reads is. A session with a restart or slot reset before the window is read whole.
 The store saves what was added after the events it read (`stored_event_count`), not by counting database rows.
+The other cost of reading a tracker, Rasa's event-class lookup, is cached here too (`install_event_type_cache`).
 """
 
 from __future__ import annotations
