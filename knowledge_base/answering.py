@@ -45,8 +45,8 @@ CANDIDATES = 5
 ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
 FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
-YEAR_FIRST = re.compile(r"\d{4}년")
 FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
+YEAR_FIRST = re.compile(r"\d{4}년")  # ... and does not open with a year
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 SENTENCE_END = re.compile(r"[.?!)]$")
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
@@ -102,7 +102,7 @@ def first_sources(*documents: Sourced) -> list[Source]:
 
 def guide_reply(kb: KnowledgeBase, passage: Passage, question: str) -> Reply:
     """The guide's own answer, led by the sentence of its details that answers the question when the answer's own
-    sentences do not ('약정하고 며칠 만에 입금돼요?' → what is not known about the timing first)."""
+    sentences do not ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first)."""
     guide = kb.guides[passage.document_id]
     lead = focus_sentence(kb, guide, question)
     answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}" if lead else guide.answer
@@ -123,10 +123,8 @@ def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None
 
     answered = max((share(sentence) for sentence in sentences(guide.answer)), default=0.0)
     details = [sentence for sentence in whole_sentences(guide.detail) if not YEAR_FIRST.match(sentence)]
-    best = max(details, key=share, default=None)
-    if best is None:
-        return None
-    gained = share(best)
+    gained, best = max(((share(sentence), sentence) for sentence in details), key=lambda scored: scored[0],
+                       default=(0.0, None))  # the first of equally good sentences, as before
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
 
 
