@@ -10,13 +10,21 @@ import sys
 import time
 from contextlib import nullcontext
 
-from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
+from bot.deploy.embedded import listening_socket, renew_promoted_server
+from bot.deploy.processes import (
+    ServerProcess,
+    start_action_server,
+    start_rasa_server,
+    start_web_server,
+    started_model,
+)
 from bot.deploy.production import SharedServices, local_services, production_stack, supervise
 from bot.paths import VAR_DIR
 from bot.server.rasa_api import api_token
 from bot.training import train, write_guide_questions
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PROMOTION_CHECK_SECONDS = 2.0
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -33,16 +41,22 @@ def _stop_on_signals() -> None:
 
 
 def run(rasa_port: int, action_port: int, web_port: int) -> int:
-    """Start the action server, the Rasa server and the demo web server; stop them all on Ctrl-C."""
+    """Start the action server, the Rasa server and the demo web server; stop them all on Ctrl-C. After a model
+    promotion a fresh Rasa server takes over the port (`renew_promoted_server`)."""
     model = train()
     VAR_DIR.mkdir(exist_ok=True)
     servers: list[ServerProcess] = []
     _stop_on_signals()
     token_note = "token: env RASA_API_TOKEN" if os.environ.get("RASA_API_TOKEN") else f"?token={api_token()} (this run)"
     try:
+        rasa_socket = listening_socket(rasa_port)
+    except OSError as error:
+        print(f"Port {rasa_port} for the Rasa server is not free: {error}", file=sys.stderr)
+        return 1
+    try:
         started = time.monotonic()
         servers.append(start_action_server(action_port))
-        servers.append(start_rasa_server(rasa_port, model, action_port))
+        servers.append(start_rasa_server(rasa_port, model, action_port, listen_socket=rasa_socket))
         servers.append(start_web_server(web_port, servers[1].url))
         for server in servers:
             server.wait_ready()
@@ -55,8 +69,18 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
         print(f"  Rasa HTTP API                      {servers[1].url}/status  {token_note}")
         print(f"  action server                      {servers[0].url}/health")
         print(f"Logs: {VAR_DIR / 'logs'}. Press Ctrl-C to stop.", flush=True)
+        renewing = True
         while all(server.process.poll() is None for server in servers):
-            time.sleep(1)
+            time.sleep(PROMOTION_CHECK_SECONDS)
+            try:
+                renewed = renew_promoted_server(servers[1]) if renewing else None
+            except (RuntimeError, TimeoutError) as error:  # the running server goes on with the promoted model
+                print(f"A fresh Rasa server did not start; this one keeps serving:\n{error}", file=sys.stderr)
+                renewing = False
+                continue
+            if renewed is not None:
+                servers[1] = renewed
+                print(f"A fresh Rasa server took over on the promoted model {started_model(renewed).name}.", flush=True)
         dead = next(server for server in servers if server.process.poll() is not None)
         print(f"{dead.name} stopped unexpectedly:\n{dead.log_tail()}", file=sys.stderr)
         return 1
@@ -69,6 +93,7 @@ def run(rasa_port: int, action_port: int, web_port: int) -> int:
     finally:
         for server in reversed(servers):
             server.stop()
+        rasa_socket.close()
 
 
 def serve(rasa_replicas: int, action_replicas: int, port: int, local: bool, per_ip_rate: int) -> int:

@@ -1,8 +1,9 @@
 """Memory left behind by model promotions: `python -m bot.load_promotion [--promotions 3] [--model PATH]`.
 
-Embedded shape (one Rasa server): promotes the same model N times through PUT /model (the path a staff retrain
-takes), parsing after each. Production shape (two replicas behind nginx, PostgreSQL, Redis): each promotion is a
-PUT /model followed by the supervisor's rolling renewal (every replica started afresh on the promoted model,
+Embedded shape (one Rasa server): promotes the model N times through PUT /model (the path a staff retrain takes),
+each followed by the switch-over `bot run` makes to a fresh server on the promoted model, parsing after each.
+Production shape (two replicas behind nginx, PostgreSQL, Redis): each promotion is a PUT /model followed by the
+supervisor's rolling renewal (every replica started afresh on the promoted model,
 `bot.deploy.production.renew_promoted_replica`). Records each Rasa server's RSS fresh and after each promotion in
 reports/promotion.json. Goal (issue 16): after three promotions within 10 % of the fresh server.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import psutil
 
+from bot.deploy.embedded import listening_socket, renew_promoted_server
 from bot.deploy.local_services import free_port
 from bot.deploy.processes import ServerProcess, start_rasa_server
 from bot.deploy.production import local_services, production_stack, renew_promoted_replica
@@ -44,18 +46,29 @@ def settled_rss(servers: list[ServerProcess]) -> list[int]:
 
 
 def measure(model: Path, promotions: int) -> dict[str, object]:
-    """RSS of a fresh server and after each promotion of `model`."""
+    """RSS of a fresh embedded Rasa server and of the server that serves after each promotion of `model`: PUT
+    /model, then the switch-over to a fresh server on the promoted model that `bot run` makes
+    (`renew_promoted_server`). Each promotion ships the model under a new name, as a retrain does."""
+    copies = [MODELS_DIR / f"promotion-{number}-{model.name}" for number in range(1, promotions + 1)]
+    port = free_port()
+    listener = listening_socket(port)
     with tempfile.TemporaryDirectory() as logs:
-        server = start_rasa_server(free_port(), model, free_port(), log_dir=Path(logs), name="promotion")
+        server = start_rasa_server(port, model, free_port(), log_dir=Path(logs), name="promotion",
+                                   listen_socket=listener)
         try:
             server.wait_ready()
             rss = settled_rss([server])
-            for _ in range(promotions):
-                api_request(server.url, "/model", method="PUT", body={"model_file": str(model.resolve())}, timeout=300)
+            for copy in copies:
+                shutil.copy2(model, copy)
+                api_request(server.url, "/model", method="PUT", body={"model_file": str(copy.resolve())}, timeout=300)
+                server = renew_promoted_server(server) or server
                 rss += settled_rss([server])
         finally:
             server.stop()
-    return {"model": model.name, "rss_mb": rss, "growth": round(rss[-1] / rss[0] - 1, 3),
+            listener.close()
+            for copy in copies:
+                copy.unlink(missing_ok=True)
+    return {"model": model.name, "switch_over": True, "rss_mb": rss, "growth": round(rss[-1] / rss[0] - 1, 3),
             "goal_met": rss[-1] <= 1.1 * rss[0]}
 
 

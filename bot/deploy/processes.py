@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,9 +13,11 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR
 from bot.server.rasa_api import api_token, api_url
+from bot.server.shared_socket import LISTEN_FD_ENV, READY_FILE_ENV
 
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
@@ -28,7 +31,9 @@ ACTION_BLAS_THREADS = "1"
 
 @dataclass
 class ServerProcess:
-    """A child server process started from `command`, its health URL and its log file."""
+    """A child server process started from `command`, its health URL and its log file. `pass_fds`: descriptors it
+    inherits (a shared listening socket); `ready_file`: a file it touches when ready, checked instead of the health
+    URL (which, on a shared socket, another process may answer)."""
 
     name: str
     url: str
@@ -37,6 +42,8 @@ class ServerProcess:
     env: dict[str, str]
     log_path: Path
     is_ready: Callable[[bytes], bool] = field(default=lambda body: True)
+    pass_fds: tuple[int, ...] = ()
+    ready_file: Path | None = None
     process: subprocess.Popen = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,18 +53,26 @@ class ServerProcess:
 
     def start(self) -> None:
         """Start (or start again) the process in a session of its own, appending to its log."""
+        if self.ready_file is not None:
+            self.ready_file.unlink(missing_ok=True)
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
                 self.command, cwd=REPO_ROOT, env={**os.environ, **self.env}, stdout=log_file,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=self.pass_fds,
             )
 
     def wait_ready(self, timeout: float = 300.0) -> None:
-        """Block until the health URL answers, or raise with the log tail if the process dies or times out."""
+        """Block until the health URL answers (or the ready file exists), or raise with the log tail if the process
+        dies or times out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            if self.ready_file is not None:
+                if self.ready_file.exists():
+                    return
+                time.sleep(0.5)
+                continue
             try:
                 with urllib.request.urlopen(self.health_url, timeout=2) as response:
                     if self.is_ready(response.read()):
@@ -105,8 +120,11 @@ def start_rasa_server(
     endpoints: Path = ENDPOINTS_FILE,
     credentials: Path = CREDENTIALS_FILE,
     name: str = "rasa_server",
+    listen_socket: socket.socket | None = None,
 ) -> ServerProcess:
-    """Start the Rasa server with the REST, socket.io and Telegram channels and the token-protected HTTP API."""
+    """Start the Rasa server with the REST, socket.io and Telegram channels and the token-protected HTTP API.
+    With `listen_socket` (bound to `port` by the caller) the server accepts on it and reports ready with a file
+    in `log_dir`, so that a fresh server can take over the port from a running one (bot.deploy.embedded)."""
     server_env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", **(env or {})}
     cors = server_env.get("BOT_CORS_ORIGINS") or os.environ.get("BOT_CORS_ORIGINS", DEFAULT_CORS_ORIGINS)
     server_env["BOT_CORS_ORIGINS"] = cors  # the socket.io channel checks the same origins
@@ -117,8 +135,18 @@ def start_rasa_server(
         "--interface", "127.0.0.1", "--port", str(port), "--cors", *cors.split(),
     ]
     url = f"http://127.0.0.1:{port}"
+    shared: dict[str, Any] = {}
+    if listen_socket is not None:
+        ready_file = log_dir / f"{name}.ready"
+        server_env.update({LISTEN_FD_ENV: str(listen_socket.fileno()), READY_FILE_ENV: str(ready_file)})
+        shared = {"pass_fds": (listen_socket.fileno(),), "ready_file": ready_file}
     return ServerProcess("Rasa server", url, api_url(url, "/status"), command, server_env, log_dir / f"{name}.log",
-                         is_ready=lambda body: b"model_id" in body)
+                         is_ready=lambda body: b"model_id" in body, **shared)
+
+
+def started_model(server: ServerProcess) -> Path:
+    """The model a Rasa server was started on (its `--model`)."""
+    return Path(server.command[server.command.index("--model") + 1])
 
 
 def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,

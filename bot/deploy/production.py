@@ -20,7 +20,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.deploy.local_services import free_port, running_postgres, running_redis
-from bot.deploy.processes import ServerProcess, start_action_server, start_rasa_server, start_web_server
+from bot.deploy.processes import (
+    ServerProcess,
+    start_action_server,
+    start_rasa_server,
+    start_web_server,
+    started_model,
+)
 from bot.paths import REPO_ROOT, VAR_DIR
 from bot.server.rasa_api import api_token
 from bot.staff.retrain import running_model
@@ -173,11 +179,6 @@ def follow_promoted_model(server: ServerProcess, rasa_servers: list[ServerProces
         if model is not None and model.exists():
             server.command[server.command.index("--model") + 1] = str(model)
             return
-
-
-def started_model(server: ServerProcess) -> Path:
-    """The model a Rasa replica was started on (its `--model`)."""
-    return Path(server.command[server.command.index("--model") + 1])
 
 
 def renew_promoted_replica(stack: ProductionStack) -> ServerProcess | None:

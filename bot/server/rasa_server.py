@@ -1,6 +1,6 @@
 """The Rasa server entry point: `python -m bot.server.rasa_server <rasa CLI arguments>`, e.g. `run --enable-api ...`.
 
-It patches seven things in Rasa 3.6 before running Rasa's own CLI:
+It patches eight things in Rasa 3.6 before running Rasa's own CLI:
 
 1. Custom actions run as `ResilientRemoteAction`. Plain Rasa waits up to 5 minutes for the action server and, when
    a custom action fails, logs the error and sends nothing, so the user waits for an answer that never comes. Here
@@ -22,6 +22,9 @@ It patches seven things in Rasa 3.6 before running Rasa's own CLI:
 6. NLU inference runs in a worker thread, off the event loop (bot.server.inference).
 7. An event's class is looked up once per type name; Rasa walked every Event subclass for each event it read
    (bot.server.tracker_window).
+8. With env BOT_LISTEN_FD, the server accepts on that inherited listening socket instead of binding its port, and
+   touches the file named by env BOT_READY_FILE once its model is loaded and it accepts: two servers can then share
+   one port while a fresh one takes over from a promoted one (bot.server.shared_socket).
 
 The server process also keeps PyTorch out (`keep_torch_out`: spaCy would import it, ~450 MB, for nothing), and
 runs TensorFlow on one thread per pool (`limit_tensorflow_threads`).
@@ -56,7 +59,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-from bot.server import inference, model_swap, tracker_window
+from bot.server import inference, model_swap, shared_socket, tracker_window
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +207,7 @@ def install() -> None:
     rasa_action.RemoteAction = ResilientRemoteAction
     rasa_forms.RemoteAction = ResilientRemoteAction
     rasa_run.close_resources = close_resources
+    shared_socket.install()
     Agent._create_tracker_store = staticmethod(tracker_store_without_fallback)
     model_swap.install()
     inference.install()

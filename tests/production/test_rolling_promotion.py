@@ -9,38 +9,16 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from bot.deploy.production import ProductionStack, started_model, supervise
+from bot.deploy.processes import started_model
+from bot.deploy.production import ProductionStack, supervise
 from bot.paths import MODELS_DIR
-from bot.server.rasa_api import api_url
 from bot.staff.retrain import promote
+from tests.talkers import failed, talk, user_messages
 
 SENDERS = 4
-PAUSE_SECONDS = 4.0  # an owner's pace, under the per-sender (20/min) and per-address (120/min) limits
 RENEW_DEADLINE_SECONDS = 300
-
-
-def talk(base_url: str, sender: str, stop: threading.Event, outcomes: list[tuple[str, int, bool]]) -> None:
-    """Send one question after another until `stop`, recording (sender, HTTP status, got a reply)."""
-    with httpx.Client(timeout=60) as client:
-        while not stop.is_set():
-            try:
-                response = client.post(f"{base_url}/webhooks/rest/webhook",
-                                       json={"sender": sender, "message": "긴급경영안정자금 한도 알려주세요"})
-                outcomes.append((sender, response.status_code, bool(response.status_code == 200 and response.json())))
-            except httpx.HTTPError:
-                outcomes.append((sender, 0, False))
-            stop.wait(PAUSE_SECONDS)
-
-
-def user_messages(production: ProductionStack, sender: str) -> int:
-    """How many user messages the shared tracker store holds for `sender`."""
-    response = httpx.get(api_url(production.api_url, f"/conversations/{sender}/tracker", include_events="ALL"),
-                         timeout=30)
-    response.raise_for_status()
-    return sum(event["event"] == "user" for event in response.json()["events"])
 
 
 def test_a_promotion_renews_each_replica_in_turn_without_refusing_or_losing_a_message(
@@ -71,8 +49,8 @@ def test_a_promotion_renews_each_replica_in_turn_without_refusing_or_losing_a_me
     renewed = [server.name for server in production.rasa_servers
                if server.process.pid != first_pids[server.url] and started_model(server).name == promoted.name]
     assert len(renewed) == len(production.rasa_servers), f"renewed: {renewed}"
-    failed = [outcome for outcome in outcomes if outcome[1] != 200 or not outcome[2]]
-    assert outcomes and not failed, f"{len(failed)} of {len(outcomes)} messages refused or unanswered: {failed[:5]}"
+    refused = failed(outcomes)
+    assert outcomes and not refused, f"{len(refused)} of {len(outcomes)} messages refused or unanswered: {refused[:5]}"
     for sender in senders:
         sent = sum(outcome[0] == sender for outcome in outcomes)
-        assert user_messages(production, sender) == sent, sender
+        assert user_messages(production.api_url, sender) == sent, sender
