@@ -22,7 +22,7 @@ from knowledge_base.eligibility import Decision, check, profile_query
 from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
-from knowledge_base.lexical import coverage, tokenize, top_rows
+from knowledge_base.lexical import coverage, question_tokens, top_rows
 
 # Weighted reciprocal rank fusion; k and the lexical weight were picked on the even-indexed half of the labelled
 # queries (the odd half is held out, see `python -m knowledge_base evaluate`).
@@ -156,7 +156,7 @@ class KnowledgeBase:
 
     def _score_terms(self, query: str) -> QueryTerms:
         """The query's morphemes, every chunk's BM25 score for them and each term's weight (computed once)."""
-        tokens = tokenize(query)
+        tokens = question_tokens(query)
         scores = self.index.bm25.scores(tokens)
         scores.setflags(write=False)  # shared by every later search for the same text
         return QueryTerms(tokens, scores, self.index.bm25.term_weights(tokens))

@@ -11,6 +11,13 @@ from scipy import sparse
 # Content morphemes kept for BM25: nouns, numerals, foreign words, roots, verb/adjective stems and adverbs.
 KEEP_TAGS = {"NNG", "NNP", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "MAG"}
 STOP_MORPHEMES = {"하", "되", "있", "없", "알리", "주", "받", "보", "싶", "좀", "어떻게", "무엇", "뭐", "어디", "수"}
+# How owners wrap a question ('… 궁금합니다', '… 알고 싶어요', '혹시 … 여쭤봅니다'): words no document is about, left
+# out of a question's terms so that they do not count as what the question asks (Mecab surfaces).
+QUESTION_FILLER = {
+    "궁금", "어떠", "어떻", "어떡", "대해", "대한", "관련", "알", "알려", "알고", "혹시", "여쭤", "여쭙", "문의", "문",
+    "질문", "답변", "부탁", "드려요", "드립니다", "드려", "해야", "정말", "너무", "진짜", "그냥", "그런가요", "가요",
+    "내용", "부분", "경우",
+}
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +35,11 @@ def tokenize(text: str) -> list[str]:
         if tag.split("+")[0] in KEEP_TAGS and surface not in STOP_MORPHEMES:
             tokens.append(surface.lower())
     return tokens
+
+
+def question_tokens(text: str) -> list[str]:
+    """The content morphemes of a question without the words that only wrap it (QUESTION_FILLER)."""
+    return [token for token in tokenize(text) if token not in QUESTION_FILLER]
 
 
 class BM25:

@@ -95,6 +95,21 @@ def test_a_guide_reply_leads_with_the_detail_that_answers_the_question(kb: Knowl
     assert general.document_id == guide.guide_id and general.answer == guide.answer
 
 
+WRAPPINGS = ["혹시 {} 궁금합니다", "{} 이 부분에 대해 알고 싶어요", "{} 질문 답변 부탁드립니다"]
+
+
+@pytest.mark.parametrize("wrapping", WRAPPINGS)
+@pytest.mark.parametrize(("question", "guide_id"), [
+    ("신청하면 신용점수가 떨어지나요?", "credit-inquiry-score-effect"),
+    ("약정하고 나면 돈은 언제 들어와요?", "agreement-disbursement"),
+])
+def test_polite_wrapping_does_not_change_the_answer(kb: KnowledgeBase, wrapping: str, question: str,
+                                                     guide_id: str) -> None:
+    """'… 궁금합니다', '… 알고 싶어요': words owners wrap a question in are not taken for what it asks."""
+    assert answer_question(kb, question).document_id == guide_id
+    assert answer_question(kb, wrapping.format(question)).document_id == guide_id
+
+
 @pytest.mark.parametrize("text", ["긴급경영안정자금 금리 얼마에요", "긴급경영안전자금 금리 얼마에요"])  # and a typo
 def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase, text: str) -> None:
     reply = answer_question(kb, text)
