@@ -31,6 +31,7 @@ SOME_COVERAGE, WIDE_MARGIN = 0.4, 0.025  # ... or holds less of those words but 
 SUGGESTIONS = 3
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
+UNASKED_TERMS = 2  # ... unless this many of the question's other words are nowhere in the program's document
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
@@ -186,6 +187,16 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     return max(found)[1] if found else None
 
 
+def asks_about_program(kb: KnowledgeBase, program_id: str, text: str) -> bool:
+    """False when the question, besides naming the program, asks about things its document never mentions ('청년
+    내일채움공제 적금 미납 시 불이익': 미납, 불이익, 적금): its summary would not answer, so a guide may."""
+    program = kb.get(program_id)
+    name_terms = {term for name in (program.title, *program.aliases) for term in tokenize(name)}
+    document_terms = kb.terms(program_id)
+    missing = [term for term in kb.query_terms(text).weights if term not in name_terms and term not in document_terms]
+    return len(missing) < UNASKED_TERMS
+
+
 def one_letter_off(name: str, text: str) -> bool:
     """True when some stretch of `text` as long as `name` differs from it in exactly one letter."""
     return any(sum(a != b for a, b in zip(name, text[start:start + len(name)], strict=True)) == 1
@@ -241,7 +252,8 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
     guide_close = best_guide.phrasing_cosine if best_guide else 0.0
     guide_sure = best_guide is not None and clear_guide(best_guide, margin)
     best_program = max(programs, key=lambda p: p.cosine, default=None)
-    named = next((p for p in passages if p.document_id == program_id), None)  # named, and close to the question
+    named = next((p for p in passages if p.document_id == program_id and asks_about_program(kb, p.document_id, text)),
+                 None)  # named, close to the question, and the question asks what the program's text holds
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
         return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)

@@ -117,6 +117,14 @@ def test_a_named_program_and_aspect_get_the_programs_own_terms(kb: KnowledgeBase
     assert "금리" in reply.answer
 
 
+def test_a_named_program_asked_about_what_its_text_never_mentions_is_not_answered_with_its_summary(
+        kb: KnowledgeBase) -> None:
+    assert answer_question(kb, "긴급경영안정자금이란?").document_id == "emergency-management-stabilization"
+    reply = answer_question(kb, "청년내일채움공제 적금 미납 시 불이익에 대해 알고 싶어요!")
+    assert reply.document_id != "youth-tomorrow-fill-deduction"
+    assert "미납" in reply.answer or reply.kind in {"suggest", "unknown"}
+
+
 def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "소상공인 경영안정자금 금리 얼마에요")
     assert reply.document_id != "emergency-management-stabilization"
