@@ -78,6 +78,7 @@ def test_linking_a_question_to_an_existing_guide_adds_the_phrasing(tmp_path: Pat
     ("직접대출이랑 대리대출 차이가 뭐예요", "direct-vs-agency-loan"),
     ("소상공인인데 정책자금 어디서 받아요", "semas-small-business-funds"),
     ("신보 보증 받고 있는데 중진공 자금도 되나요", "guarantee-overlap"),
+    ("재도약지원자금은 어떤 자금인가요", "jaedoyak-fund-tracks"),  # three funds share the name: not one of them
 ])
 def test_owner_questions_get_their_guide(kb: KnowledgeBase, text: str, guide_id: str) -> None:
     reply = answer_question(kb, text)
