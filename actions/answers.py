@@ -15,9 +15,9 @@ from actions.handover import distress_handoff
 from actions.knowledge import get_kb
 from actions.korean import ordinal_position
 from actions.profile import PROFILE_SLOTS
-from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn
+from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn, user_texts
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, eligibility_verdict, topic_of
+from knowledge_base.answering import Reply, answer_in_context, eligibility_verdict, topic_of
 from knowledge_base.questions import is_question, mentions_domain, wants_programs
 
 INTAKE_FORM = "company_profile_form"
@@ -57,6 +57,12 @@ def refers_to_shown_program(tracker: Tracker, text: str) -> bool:
     return bool(shown) and pointing and topic_of(text) is not None
 
 
+def previous_question(tracker: Tracker) -> str | None:
+    """The owner's typed message before the latest one in this session, if it asked something."""
+    texts = user_texts(tracker, limit=2)
+    return texts[0] if len(texts) == 2 and asks_something(texts[0]) else None
+
+
 def titles(kb: KnowledgeBase) -> dict[str, str]:
     """Document id → title, for buttons and verdicts."""
     return {doc_id: document.title for doc_id, document in kb.documents.items()}
@@ -89,7 +95,7 @@ def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker, only_c
     if refers_to_shown_program(tracker, text):
         return [FollowupAction(SHOWN_PROGRAM_ACTION)]
     kb = get_kb()
-    reply = answer_question(kb, text)
+    reply = answer_in_context(kb, text, previous_question(tracker))
     if only_confident and not reply.answered:
         return None
     return send_reply(dispatcher, kb, reply, text)

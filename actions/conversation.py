@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import render
-from actions.answers import FAST_TRACK_ACTION, answer_from_index, route_by_content
+from actions.answers import FAST_TRACK_ACTION, answer_from_index, route_by_content, verdict_for_named_program
 from actions.handover import distress_handoff, hand_over
 from actions.knowledge import get_kb
 from actions.korean import direction_particle, object_particle
@@ -95,6 +95,10 @@ class ActionDefaultFallback(Action):
         distressed = distress_handoff(dispatcher, tracker)
         if distressed is not None:
             return distressed
+        in_form = bool(tracker.active_loop.get("name"))  # there, an unanswerable message is re-asked by the form
+        verdict = None if in_form else verdict_for_named_program(dispatcher, tracker)  # '만 41세면 청년전용…?'
+        if verdict is not None:
+            return [*verdict, FollowupAction("action_listen")]
         if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it
             kb = get_kb()
             program_id = named_program(tracker, kb)
@@ -103,7 +107,6 @@ class ActionDefaultFallback(Action):
         routed = await follow_content(dispatcher, tracker, domain)  # "거래처 부도ㅠㅠ", "제조업 5년차요"
         if routed is not None:
             return routed
-        in_form = bool(tracker.active_loop.get("name"))  # there, an unanswerable message is re-asked by the form
         answered = answer_from_index(dispatcher, tracker, only_confident=in_form)  # outside, "not known" plainly
         if answered is not None:  # outside the form the turn ends here, unless the answer is another action's
             handed_on = any(event.get("event") == "followup" for event in answered)

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from actions.answers import send_reply, verdict_for_named_program
+from actions.answers import previous_question, send_reply, verdict_for_named_program
 from actions.handover import distress_handoff
 from actions.knowledge import get_kb
 from actions.korean import ordinal_position
@@ -18,7 +18,7 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_question, first_sources, topic_of
+from knowledge_base.answering import Reply, answer_in_context, first_sources, topic_of
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question
@@ -166,13 +166,14 @@ class ActionSearchPrograms(Action):
         return [SlotSet("recommended_programs", [hit.program_id for hit in hits]), SlotSet("program", None)]
 
 
-def guide_answer(kb: KnowledgeBase, text: str, focused: bool = False, program_id: str | None = None) -> Reply | None:
+def guide_answer(kb: KnowledgeBase, text: str, focused: bool = False, program_id: str | None = None,
+                 previous: str | None = None) -> Reply | None:
     """A guide's answer when the text is a question a guide answers closely (more closely still when a program is
     in focus, whose own answer is the better guess for a short follow-up; and closer than the program it names),
-    else None."""
+    read after the `previous` question ('예외도 있나요?'), else None."""
     if not text or not is_question(text):
         return None
-    reply = answer_question(kb, text, program_id)
+    reply = answer_in_context(kb, text, previous, program_id)
     if reply.kind != "guide" or (focused and reply.confidence < FOCUSED_GUIDE_COSINE):
         return None
     return reply
@@ -256,7 +257,7 @@ class ActionAnswerProgramQuestion(Action):
         topics = topics_for(intent, latest_entity(tracker, "term_type"), latest_text(tracker))
         named = named_program(tracker, kb)
         guide = guide_answer(kb, latest_text(tracker), focused=not named and bool(focused_program(tracker, kb)),
-                             program_id=named)
+                             program_id=named, previous=previous_question(tracker))
         if guide is not None:
             return send_reply(dispatcher, kb, guide)
         program_id = focused_program(tracker, kb)
@@ -272,7 +273,7 @@ class ActionAnswerProgramQuestion(Action):
             hint = TOPIC_QUERY_HINTS.get(topics[0], "") if len(topics) == 1 else ""
             if not hint:  # no program and no single general aspect: the closest passage, or plainly not known
                 text = latest_text(tracker)
-                return send_reply(dispatcher, kb, answer_question(kb, text), text)
+                return send_reply(dispatcher, kb, answer_in_context(kb, text, previous_question(tracker)), text)
             hits = kb.search(f"{hint} {latest_text(tracker)}".strip(), top_k=1)
             if not hits:
                 dispatcher.utter_message(**not_known("문의하신 내용"))

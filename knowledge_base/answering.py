@@ -14,6 +14,7 @@ from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
 from knowledge_base.lexical import coverage, tokenize
+from knowledge_base.questions import is_follow_up
 
 OTHER_AGENCY_PREFIX = "소상공인"
 HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
@@ -101,16 +102,16 @@ def first_sources(*documents: Sourced) -> list[Source]:
             for document in documents if document.source_urls]
 
 
-def guide_reply(kb: KnowledgeBase, passage: Passage, question: str) -> Reply:
+def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: float) -> Reply:
     """The guide's own answer, led by the sentence of its details that answers the question when the answer's own
     sentences do not ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first)."""
-    guide = kb.guides[passage.document_id]
+    guide = kb.guides[guide_id]
     lead = focus_sentence(kb, guide, question)
     answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}" if lead else guide.answer
     return Reply(kind="guide", answer=answer, document_id=guide.guide_id, sources=list(guide.sources),
                  related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
-                 confidence=passage.phrasing_cosine)
+                 confidence=confidence)
 
 
 def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
@@ -231,11 +232,11 @@ def clear_guide(best: Passage, margin: float) -> bool:
                       or (best.coverage >= SOME_COVERAGE and margin >= WIDE_MARGIN))
 
 
-def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None) -> Reply:
+def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None, topic: str | None = None) -> Reply:
     """The best answer the index holds for an owner's question; guides to choose from when some are near but none
     clearly answers (kind suggest); or not known (kind unknown/agency). `program_id`: the program the message names
-    (the NLU's entity), whose own terms answer an aspect question."""
-    topic = topic_of(text)
+    (the NLU's entity), whose own terms answer an aspect question; `topic`: the aspect asked, if not the text's."""
+    topic = topic or topic_of(text)
     program_id = program_id or program_named_in(kb, text)
     if program_id in kb.programs and topic:
         answer = kb.answer(program_id, topic)
@@ -258,17 +259,33 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None)
         return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
-        return guide_reply(kb, best_guide, text)
+        return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     near = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
     elsewhere = agency_named_in(text) if not HOME_WORDS.search(text) else None  # '소상공인 …': not our programs
     if near and elsewhere is not None and kb.guides[best_guide.document_id].agency == elsewhere.key:
-        return guide_reply(kb, best_guide, text)
+        return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
         return program_reply(kb, best_program, topic)
     if near:
         return Reply(kind="suggest", answer="", related=[guide.document_id for guide in guides[:SUGGESTIONS]],
                      confidence=guide_close)
     return not_known(text, max(p.cosine for p in passages))
+
+
+def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, program_id: str | None = None) -> Reply:
+    """The answer to a message read after the owner's previous question: a follow-up ('그럼 세금은요?', '예외도
+    있나요?'), or a message the index cannot answer alone, is asked again together with that question; the answer
+    in context wins when it answers, else the message's own answer."""
+    alone = answer_question(kb, text, program_id)
+    if not previous or not (is_follow_up(text) or not alone.answered):
+        return alone
+    together = answer_question(kb, f"{previous} {text}", program_id, topic_of(text))  # '그럼 신청은요?' asks 신청
+    if together.kind == "guide" and together.document_id == answer_question(kb, previous).document_id:
+        again = guide_reply(kb, together.document_id, text, together.confidence)  # what the follow-up asks leads
+        return again if again.answer != together.answer else together
+    if together.answered or not alone.answered and together.kind == "suggest":
+        return together
+    return alone
 
 
 @dataclass

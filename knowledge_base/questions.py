@@ -30,6 +30,11 @@ SPECIFIC_WORDS = re.compile(
     r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
     r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요))")
 
+# A message that leans on what was just said: it opens by pointing back ('그럼 …', '그건 …') or is cut short
+# ('세금은요?', '40살이면요?', '예외도 있나요?').
+FOLLOW_UP_OPENERS = re.compile(r"^\s*(그럼|그러면|그렇다면|그건|그거|그게|그것도|이건|이거|이게|거기|그래서|아\s*그럼)")
+ELLIPTIC_ENDINGS = re.compile(r"(은요|는요|면요|이요|도요|때요|도\s*(있|되|돼|가능|받)\S*)\s*[?？!.~]*\s*$")
+
 # Words of asking to reach a person ('상담원 연결', '담당자랑 통화', '사람이랑 얘기'), not a question that merely
 # mentions the staff ('담당자한테 선물 드려도 되나요?').
 PERSON_WORDS = re.compile(
@@ -41,6 +46,11 @@ def is_question(text: str) -> bool:
     """True for a message that asks something (question ending, question mark or question word)."""
     text = text.strip()
     return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
+
+
+def is_follow_up(text: str) -> bool:
+    """True for a message that continues the one before it ('그럼 세금은요?', '예외도 있나요?')."""
+    return bool(FOLLOW_UP_OPENERS.search(text) or ELLIPTIC_ENDINGS.search(text))
 
 
 def asks_for_person(text: str) -> bool:

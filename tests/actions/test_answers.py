@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.answers import ActionAnswerQuestion
 from actions.conversation import ActionChitchat, ActionDefaultFallback, ActionGreet, ActionOutOfScope
 from actions.programs import ActionAnswerProgramQuestion, ActionAnswerShownProgram, ActionProgramDetail
-from tests.actions.builders import links, make_tracker, payloads, responses, texts
+from tests.actions.builders import links, make_tracker, payloads, responses, texts, user_event
 
 
 async def test_a_question_the_nlu_took_for_small_talk_gets_the_guide_answer(kb, dispatcher, domain):
@@ -117,3 +117,24 @@ async def test_inside_the_intake_form_a_shown_program_is_answered_once_and_the_f
     assert responses(dispatcher) == ["utter_ask_business_age"]
     assert events[-1] == {"event": "followup", "name": "action_listen", "timestamp": None}
 
+
+
+async def test_a_follow_up_is_answered_with_the_question_before_it(kb, dispatcher, domain):
+    history = [user_event("작년에 정책자금 떨어졌는데 재신청 되나요?", "ask_question"),
+               {"event": "action", "name": "action_answer_question"}, {"event": "action", "name": "action_listen"}]
+    await ActionOutOfScope().run(dispatcher, make_tracker("그럼 언제부터요?", "out_of_scope", history=history), domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월")
+
+
+async def test_a_follow_up_without_a_question_before_it_is_answered_alone(kb, dispatcher, domain):
+    await ActionOutOfScope().run(dispatcher, make_tracker("그럼 언제부터요?", "out_of_scope"), domain)
+    assert not texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월")
+
+
+async def test_a_named_program_with_company_facts_in_the_fallback_gets_a_verdict(kb, dispatcher, domain):
+    tracker = make_tracker("대표가 41살이면 청년전용창업자금 안 되나요?", "nlu_fallback",
+                           entities={"program": "youth-startup-fund", "rep_age": 41}, slots={"rep_age": 41},
+                           after=[{"event": "slot", "name": "rep_age", "value": 41}])
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("청년전용창업자금은(는)") and "대신 살펴볼 만한 사업" in texts(dispatcher)
+    assert {"event": "followup", "timestamp": None, "name": "action_listen"} in events

@@ -33,6 +33,20 @@ def test_a_question_gets_the_answer_first_with_a_named_source(rasa_server: str, 
     assert any(payload.startswith("/ask_program_detail") for payload in button_payloads(replies))
 
 
+@pytest.mark.parametrize(("question", "follow_up", "answer_words"), [
+    ("5년 3회 제한이 뭐예요?", "예외도 있나요?", ["긴급경영안정"]),
+    ("노란우산공제 해지하면 어떻게 돼요?", "그럼 세금은요?", ["세금"]),
+])
+def test_a_follow_up_is_answered_in_the_context_of_the_question_before(rasa_server: str, question: str,
+                                                                       follow_up: str,
+                                                                       answer_words: list[str]) -> None:
+    chat = Chat(rasa_server)
+    chat.say(question)
+    first = chat.say(follow_up)[0]["text"]
+    assert all(word in first for word in answer_words), first
+    assert "출처: " in first, first
+
+
 def test_the_details_button_gives_the_links(rasa_server: str) -> None:
     chat = Chat(rasa_server)
     replies = chat.say("작년에 정책자금 떨어졌는데 다시 신청해도 되나요?")

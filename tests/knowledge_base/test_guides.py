@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import answer_question, eligibility_verdict
+from knowledge_base.answering import answer_in_context, answer_question, eligibility_verdict
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
-from knowledge_base.questions import is_question, mentions_domain
+from knowledge_base.questions import is_follow_up, is_question, mentions_domain
 
 GUIDE = """---
 id: sample-guide
@@ -124,6 +124,24 @@ def test_a_named_program_asked_about_what_its_text_never_mentions_is_not_answere
     reply = answer_question(kb, "청년내일채움공제 적금 미납 시 불이익에 대해 알고 싶어요!")
     assert reply.document_id != "youth-tomorrow-fill-deduction"
     assert "미납" in reply.answer or reply.kind in {"suggest", "unknown"}
+
+
+def test_a_follow_up_is_read_with_the_question_before(kb: KnowledgeBase) -> None:
+    assert answer_question(kb, "예외도 있나요?").document_id != "five-year-three-times-rule"
+    reply = answer_in_context(kb, "예외도 있나요?", "5년 3회 제한이 뭐예요?")
+    assert reply.document_id == "five-year-three-times-rule"
+    in_context = answer_in_context(kb, "그럼 신청은 어디서 해요?", "청년전용창업자금 한도 얼마예요")
+    assert in_context.document_id == "youth-startup-fund" and "신청" in in_context.answer  # its own aspect
+
+
+def test_a_new_question_is_not_bent_to_the_one_before(kb: KnowledgeBase) -> None:
+    reply = answer_in_context(kb, "정책자금이 뭐예요?", "노란우산공제 해지하면 어떻게 돼요?")
+    assert reply.document_id == answer_question(kb, "정책자금이 뭐예요?").document_id == "policy-fund-definition"
+
+
+def test_follow_up_detection() -> None:
+    assert all(map(is_follow_up, ["그럼 세금은요?", "40살이면요?", "예외도 있나요?", "그건 어디서 해요"]))
+    assert not any(map(is_follow_up, ["정책자금이 뭐예요?", "세금 체납 있으면 못 받나요?", "안녕하세요"]))
 
 
 def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
