@@ -36,6 +36,7 @@ UNASKED_TERMS = 2  # ... unless this many of the question's other words are nowh
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
+HOME_MARGIN = 0.015  # ... and, when no other agency is named, one of this agency's over another agency's
 LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 HEADER_LINE = re.compile(r"\[[^\]]+\]")  # '[title · section]' heading of a program answer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
@@ -215,8 +216,12 @@ def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float
     agency = agency_named_in(text)
     if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
-        if own and own[0].score >= matches[0].score - AGENCY_MARGIN:
-            matches = [own[0], *(match for match in matches if match is not own[0])]
+        margin = AGENCY_MARGIN
+    else:  # no other agency named: '심사 결과 언제 나와요' is this agency's screening, not a guarantor's
+        own = [match for match in matches if kb.guides[match.document_id].agency == HOME_AGENCY]
+        margin = HOME_MARGIN
+    if own and own[0].score >= matches[0].score - margin:
+        matches = [own[0], *(match for match in matches if match is not own[0])]
     margin = matches[0].score - max((match.score for match in matches[1:]), default=0.0)
     return matches, margin
 

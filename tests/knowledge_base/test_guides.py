@@ -144,6 +144,13 @@ def test_follow_up_detection() -> None:
     assert not any(map(is_follow_up, ["정책자금이 뭐예요?", "세금 체납 있으면 못 받나요?", "안녕하세요"]))
 
 
+def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
+    """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
+    ours = answer_question(kb, "심사 결과는 언제 나와요?")
+    assert (ours.document_id or ours.related[0]) == "decision-timing"
+    assert answer_question(kb, "신보 심사 결과 언제 나와요").document_id == "guarantee-review-time"
+
+
 def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "소상공인 경영안정자금 금리 얼마에요")
     assert reply.document_id != "emergency-management-stabilization"
