@@ -14,6 +14,7 @@ from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
 from knowledge_base.lexical import coverage, tokenize
+from knowledge_base.noisy_text import normalise
 from knowledge_base.questions import is_follow_up
 
 OTHER_AGENCY_PREFIX = "소상공인"
@@ -240,7 +241,10 @@ def clear_guide(best: Passage, margin: float) -> bool:
 def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None, topic: str | None = None) -> Reply:
     """The best answer the index holds for an owner's question; guides to choose from when some are near but none
     clearly answers (kind suggest); or not known (kind unknown/agency). `program_id`: the program the message names
-    (the NLU's entity), whose own terms answer an aspect question; `topic`: the aspect asked, if not the text's."""
+    (the NLU's entity), whose own terms answer an aspect question; `topic`: the aspect asked, if not the text's.
+    The text is searched as a careful writer would have typed it (noisy_text: 떨어졋는데 → 떨어졌는데,
+    어케 → 어떻게)."""
+    text = normalise(text).text
     topic = topic or topic_of(text)
     program_id = program_id or program_named_in(kb, text)
     if program_id in kb.programs and topic:

@@ -1,6 +1,6 @@
 """`KoNLPyTokenizer`: a Rasa 3.6 message tokenizer that splits Korean into morphemes (Mecab or Okt).
 
-With `normalise: true` it analyses the chat-normalised text (nlu/noisy_text.py: no emoticons, polite endings,
+With `normalise: true` it analyses the chat-normalised text (knowledge_base/noisy_text.py: no emoticons, polite endings,
 abbreviations spelled out): each token's lemma — what the featurizers read — is the normalised morpheme, while its
 text, start and end still index the original message.
 """
@@ -19,12 +19,12 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu import noisy_text
+from knowledge_base import noisy_text
+from knowledge_base.noisy_text import normalise
 from nlu.morphology import BACKENDS, analyze, warm_up
-from nlu.noisy_text import normalise
 
 # Rasa's training cache keys a component on its config and its class's source only: the normaliser's source goes
-# into the default config, so editing nlu/noisy_text.py retrains everything after the tokenizer.
+# into the default config, so editing knowledge_base/noisy_text.py retrains everything after the tokenizer.
 NORMALISER_FINGERPRINT = hashlib.sha256(inspect.getsource(noisy_text).encode()).hexdigest()[:16]
 
 

@@ -144,6 +144,16 @@ def test_follow_up_detection() -> None:
     assert not any(map(is_follow_up, ["정책자금이 뭐예요?", "세금 체납 있으면 못 받나요?", "안녕하세요"]))
 
 
+@pytest.mark.parametrize(("typed", "careful"), [
+    ("세금 밀렷는데 정책자금 가능?", "세금 밀렸는데 정책자금 가능한가요?"),
+    ("정책자금 신청 어케함", "정책자금 신청 어떻게 해요"),
+])
+def test_a_question_typed_fast_gets_the_answer_of_the_careful_one(kb: KnowledgeBase, typed: str, careful: str) -> None:
+    expected = answer_question(kb, careful)
+    assert expected.kind == "guide"
+    assert answer_question(kb, typed).document_id == expected.document_id
+
+
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
     """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
     ours = answer_question(kb, "심사 결과는 언제 나와요?")

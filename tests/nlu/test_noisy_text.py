@@ -1,5 +1,5 @@
-"""Chat-Korean normalisation (nlu/noisy_text.py) and the tokenizer's `normalise` option: noisy text is featurised
-like its clean form, while every token still indexes the original message."""
+"""Chat-Korean normalisation (knowledge_base/noisy_text.py) and the tokenizer's `normalise` option: noisy text is
+featurised like its clean form, while every token still indexes the original message."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.noisy_text import normalise
+from knowledge_base.noisy_text import normalise
 from nlu.tokenizer import KoNLPyTokenizer
 
 NOISY = [
@@ -46,6 +46,9 @@ def lemmas(text: str, **config: object) -> list[str]:
     ("정말 ㄳ", "정말 감사합니다"),
     ("어케 해요;;", "어떻게 해요"),
     ("긴경 필요해요", "긴급경영안정 필요해요"),
+    ("정책자금 떨어졋는데 재신청 되나여", "정책자금 떨어졌는데 재신청 되나요"),
+    ("세금 밀렷는데 대출 됫나요", "세금 밀렸는데 대출 됐나요"),
+    ("햇살론 대출 받았어요", "햇살론 대출 받았어요"),
 ])
 def test_noisy_text_is_tokenized_like_the_clean_text(noisy: str, clean: str) -> None:
     assert lemmas(noisy) == lemmas(clean)

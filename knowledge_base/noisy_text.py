@@ -1,8 +1,9 @@
-"""Chat-Korean normalisation for features only (issue 13, "Noisy Korean").
+"""Chat-Korean normalisation, for the NLU's features and for searching the index with an owner's question.
 
 `normalise(text)` returns the text as a careful writer would have typed it — emoticons (ㅠㅠ, ^^, ;;) dropped, laughter
 as one `ㅋㅋ`, chat endings (~임, ~여, ~함, ~셈, ~음, ~남) turned into polite ones, jamo abbreviations (ㄳ, ㅇㅋ, ㅇㅇ)
-and common short forms (긴경, 청창, 어케) spelled out — together with, for every character of the result, the index of
+and common short forms (긴경, 청창, 어케) spelled out, the past tense typed with ㅅ for ㅆ (떨어졋는데, 밀렷어요,
+됫나요) mended — together with, for every character of the result, the index of
 the original character it came from, so tokens found in the normalised text still index the original text.
 """
 
@@ -123,6 +124,20 @@ def _ending(match: re.Match[str]) -> str | None:
 
 
 ENDING = re.compile(r"([가-힣])([여용욤당남셈함됨임음])" + END)
+# A past tense typed with ㅅ for ㅆ: a syllable in ㅕ, ㅐ, ㅘ, ㅙ or ㅝ with final ㅅ before an ending (떨어졋는데,
+# 밀렷어요, 햇다), where no word ends so (햇살 is left alone); 됫 and 됬 are 됐.
+PAST_TYPO = re.compile(r"[가-힣](?=(?:는데|다|어|습|나|지|던|고|으))")
+PAST_TYPO_VOWELS = {1, 6, 9, 10, 14}  # ㅐ ㅕ ㅘ ㅙ ㅝ
+FINAL_S, FINAL_SS = 19, 20
+DOEL = re.compile(r"[됫됬](?=[가-힣])")
+
+
+def _past_typo(match: re.Match[str]) -> str | None:
+    """The syllable with ㅆ for a typed ㅅ (졋 → 졌), else None."""
+    syllable = match.group()
+    if _final(syllable) != FINAL_S or _vowel(syllable) not in PAST_TYPO_VOWELS:
+        return None
+    return chr(ord(syllable) + FINAL_SS - FINAL_S)
 LONE_ENDING = re.compile(START + r"(함|됨)" + END)  # `내수만 함`, `안 됨`
 JAMO_WORD = re.compile(r"(?<![ㄱ-ㅣ])[ㄱ-ㅎ]{1,4}(?![ㄱ-ㅣ])")
 
@@ -149,6 +164,8 @@ def normalise(text: str) -> Normalised:
     if without_faces.text.strip():
         norm = without_faces
     norm = _sub(norm, JAMO_WORD, _jamo_word)
+    norm = _sub(norm, PAST_TYPO, _past_typo)
+    norm = _sub(norm, DOEL, lambda match: "됐")
     norm = _sub(norm, ENDING, _ending)
     norm = _sub(norm, LONE_ENDING, lambda match: {"함": "해요", "됨": "돼요"}[match.group()])
     for pattern, replacement in _SHORT_FORMS:
