@@ -1,5 +1,6 @@
 """Knowledge base: the agency's program documents (programs/*.md), their validator, embedders, hybrid index,
-eligibility rules and the search/answer API plus CLI used by the actions. Imports nothing from rasa."""
+eligibility rules, the search/answer API plus CLI used by the actions, and the chat-Korean normaliser the NLU shares.
+Imports nothing from rasa."""
 
 import os
 
