@@ -15,16 +15,16 @@ STOP_MORPHEMES = {"하", "되", "있", "없", "알리", "주", "받", "보", "�
 # Names Mecab cuts into unrelated pieces ('중진공' → 중 + 진공, '소진공' → 진공: the two agencies would share a term),
 # each kept as one term, its long form and short form alike.
 WHOLE_NAMES = (
-    (re.compile(r"중소벤처기업진흥공단|중소기업진흥공단|중진공"), "중진공"),
-    (re.compile(r"소상공인시장진흥공단|소상공인진흥공단|소진공"), "소진공"),
-    (re.compile(r"중소벤처기업부|중기부"), "중기부"),
-    (re.compile(r"한국자산관리공사|캠코"), "캠코"),
-    (re.compile(r"청년창업사관학교|청창사"), "청창사"),
+    (re.compile(r"중소\s?벤처\s?기업\s?진흥\s?공단|중소\s?기업\s?진흥\s?공단|중진공"), "중진공"),
+    (re.compile(r"소상공인\s?시장\s?진흥\s?공단|소상공인\s?진흥\s?공단|소진공"), "소진공"),
+    (re.compile(r"중소\s?벤처\s?기업부|중기부"), "중기부"),
+    (re.compile(r"한국\s?자산\s?관리\s?공사|캠코"), "캠코"),
+    (re.compile(r"청년\s?창업\s?사관\s?학교|청창사"), "청창사"),
     (re.compile(r"새출발기금"), "새출발기금"),
     (re.compile(r"새도약기금"), "새도약기금"),
     (re.compile(r"햇살론"), "햇살론"),
 )
-TOKENIZER_VERSION = 2  # stored with the index; tokens of an index built by another version are made anew
+TOKENIZER_VERSION = 3  # stored with the index; tokens of an index built by another version are made anew
 # How owners wrap a question ('… 궁금합니다', '… 알고 싶어요', '혹시 … 여쭤봅니다'): words no document is about, left
 # out of a question's terms so that they do not count as what the question asks (Mecab surfaces).
 QUESTION_FILLER = {

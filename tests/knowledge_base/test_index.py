@@ -71,7 +71,8 @@ def test_agency_names_are_whole_terms() -> None:
     """Mecab cuts '중진공' into 중 + 진공 and '소진공' into 진공: the two agencies would share their only term."""
     assert lexical.tokenize("중진공") == lexical.tokenize("중소벤처기업진흥공단") == ["중진공"]
     assert lexical.tokenize("소진공 대출") == ["소진공", "대출"]
-    assert lexical.tokenize("소상공인시장진흥공단") == ["소진공"]
+    assert lexical.tokenize("소상공인시장진흥공단") == lexical.tokenize("소상공인 시장진흥공단") == ["소진공"]
+    assert lexical.tokenize("청년 창업사관학교") == lexical.tokenize("청창사") == ["청창사"]
 
 
 def test_large_corpus_uses_hnsw(small_programs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
