@@ -32,6 +32,7 @@ CLEAR_MARGIN = 0.015  # ... and stands this far above the next guide (else the o
 SOME_COVERAGE, WIDE_MARGIN = 0.4, 0.025  # ... or holds less of those words but stands further above
 SUGGESTIONS = 3
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
+SUGGEST_COSINE = 0.9  # a guide phrasing this close is offered to pick from even without that lexical match
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
 UNASKED_TERMS = 2  # ... unless this many of the question's other words are nowhere in the program's document
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
@@ -269,7 +270,8 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
-    near = best_guide is not None and confident(best_guide, GUIDE_MIN_COSINE, guide_close)
+    near = best_guide is not None and (confident(best_guide, GUIDE_MIN_COSINE, guide_close)
+                                       or guide_close >= SUGGEST_COSINE)
     elsewhere = agency_named_in(text) if not HOME_WORDS.search(text) else None  # '소상공인 …': not our programs
     if near and elsewhere is not None and kb.guides[best_guide.document_id].agency == elsewhere.key:
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)

@@ -154,6 +154,12 @@ def test_a_question_typed_fast_gets_the_answer_of_the_careful_one(kb: KnowledgeB
     assert answer_question(kb, typed).document_id == expected.document_id
 
 
+def test_a_concept_question_close_in_meaning_is_offered_its_guide(kb: KnowledgeBase) -> None:
+    """'정책자금 대출이란?' shares few words with '정책자금이란?' but means the same: not 'not known'."""
+    reply = answer_question(kb, "정책자금 대출이란 무엇인가요?")
+    assert "policy-fund-definition" in (reply.document_id, *reply.related[:1])
+
+
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
     """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
     ours = answer_question(kb, "심사 결과는 언제 나와요?")
