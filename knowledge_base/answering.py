@@ -5,7 +5,7 @@ yes / no / cannot-tell eligibility verdicts for a named program from the company
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
@@ -292,11 +292,31 @@ def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, progra
         return alone
     together = answer_question(kb, f"{previous} {text}", program_id, topic_of(text))  # '그럼 신청은요?' asks 신청
     if together.kind == "guide" and together.document_id == answer_question(kb, previous).document_id:
-        again = guide_reply(kb, together.document_id, text, together.confidence)  # what the follow-up asks leads
-        return again if again.answer != together.answer else together
+        return follow_up_reply(kb, together.document_id, text, together.confidence) or together
     if together.answered or not alone.answered and together.kind == "suggest":
         return together
     return alone
+
+
+def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: float) -> Reply | None:
+    """The guide given just before, led by its sentence about the follow-up's own words ('예외도 있나요?' → the
+    exceptions, '분납 중이면요?' → what to do while paying in instalments), when that is not its first sentence
+    already; else None (the same answer again is then the answer)."""
+    guide = kb.guides[guide_id]
+    weights = kb.query_terms(text).weights
+    answer = sentences(guide.answer)
+    details = [sentence for sentence in whole_sentences(guide.detail) if not YEAR_FIRST.match(sentence)]
+
+    def share(sentence: str) -> float:
+        return coverage(weights, set(tokenize(sentence)))
+
+    first = share(answer[0]) if answer else 0.0
+    gained, lead = max(((share(sentence), sentence) for sentence in [*answer[1:], *details]),
+                       key=lambda scored: scored[0], default=(0.0, None))
+    if lead is None or gained < FOCUS_MIN_COVERAGE or gained <= first:
+        return None
+    rest = [sentence for sentence in answer if sentence != lead][:FOCUSED_ANSWER_SENTENCES]
+    return replace(guide_reply(kb, guide_id, text, confidence), answer=" ".join([lead, *rest]))
 
 
 @dataclass

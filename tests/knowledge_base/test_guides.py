@@ -130,6 +130,8 @@ def test_a_follow_up_is_read_with_the_question_before(kb: KnowledgeBase) -> None
     assert answer_question(kb, "예외도 있나요?").document_id != "five-year-three-times-rule"
     reply = answer_in_context(kb, "예외도 있나요?", "5년 3회 제한이 뭐예요?")
     assert reply.document_id == "five-year-three-times-rule"
+    first = answer_question(kb, "5년 3회 제한이 뭐예요?").answer
+    assert "예외" in reply.answer.split(". ")[0] and not first.startswith(reply.answer[:40])  # not the same again
     in_context = answer_in_context(kb, "그럼 신청은 어디서 해요?", "청년전용창업자금 한도 얼마예요")
     assert in_context.document_id == "youth-startup-fund" and "신청" in in_context.answer  # its own aspect
 
