@@ -52,6 +52,8 @@ ANSWER_CHARS = 320
 FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
 FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
 YEAR_FIRST = re.compile(r"\d{4}년")  # ... and does not open with a year
+EXAMPLE_FIRST = re.compile(r"예를 들(어|면)")  # ... nor with an example
+DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 SENTENCE_END = re.compile(r"[.?!)]$")
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
@@ -106,15 +108,35 @@ def first_sources(*documents: Sourced) -> list[Source]:
 
 
 def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: float) -> Reply:
-    """The guide's own answer, led by the sentence of its details that answers the question when the answer's own
-    sentences do not ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first)."""
+    """The guide's own answer, led by the sentence that answers the question when the answer's first sentence does
+    not: one of its details ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first), or a later sentence of
+    the answer ('분할 납부란?' → what instalments are, before whom to call)."""
     guide = kb.guides[guide_id]
+    own = sentences(guide.answer)
     lead = focus_sentence(kb, guide, question)
-    answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}" if lead else guide.answer
+    if lead:
+        answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}"
+    else:
+        later = later_answer_sentence(kb, own, question)
+        answer = " ".join([later, *(s for s in own if s != later)][:ANSWER_SENTENCES]) if later else guide.answer
     return Reply(kind="guide", answer=answer, document_id=guide.guide_id, sources=list(guide.sources),
                  related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
                  confidence=confidence)
+
+
+def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str) -> str | None:
+    """The later sentence of a guide's answer that holds clearly more of the question's words than its first one,
+    unless the first answers yes or no ('네, 개인사업자도 …'); a sentence opening with a year or an example tells of
+    one past case, not the answer."""
+    if len(own) < 2 or DIRECT_ANSWER.match(own[0]):
+        return None
+    weights = kb.query_terms(question).weights
+    first = coverage(weights, set(tokenize(own[0])))
+    gained, best = max(((coverage(weights, set(tokenize(sentence))), sentence) for sentence in own[1:]
+                        if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence)),
+                       key=lambda scored: scored[0], default=(0.0, None))
+    return best if gained >= FOCUS_MIN_COVERAGE and gained >= first + FOCUS_GAIN else None
 
 
 def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:

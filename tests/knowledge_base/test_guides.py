@@ -162,6 +162,14 @@ def test_a_concept_question_close_in_meaning_is_offered_its_guide(kb: KnowledgeB
     assert "policy-fund-definition" in (reply.document_id, *reply.related[:1])
 
 
+def test_the_answer_sentence_that_answers_the_question_leads(kb: KnowledgeBase) -> None:
+    """'분할 납부란?' is first told what instalments are, not first sent elsewhere; a first sentence that answers yes
+    or no stays first."""
+    reply = answer_question(kb, "분할 납부란 무엇인가요?")
+    assert "분할납부는" in reply.answer.split(". ")[0], reply.answer
+    assert answer_question(kb, "개인사업도 ‘중소기업’에 포함될까?").answer.startswith("네,")
+
+
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
     """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
     ours = answer_question(kb, "심사 결과는 언제 나와요?")
