@@ -131,27 +131,31 @@ def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str) -> s
     one past case, not the answer."""
     if len(own) < 2 or DIRECT_ANSWER.match(own[0]):
         return None
-    weights = kb.query_terms(question).weights
-    first = coverage(weights, set(tokenize(own[0])))
-    gained, best = max(((coverage(weights, set(tokenize(sentence))), sentence) for sentence in own[1:]
-                        if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence)),
-                       key=lambda scored: scored[0], default=(0.0, None))
+    first, _ = best_sentence(kb, question, own[:1])
+    gained, best = best_sentence(kb, question, can_lead(own[1:]))
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= first + FOCUS_GAIN else None
+
+
+def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str]) -> tuple[float, str | None]:
+    """The candidate holding the largest share of the question's term weight, with that share (the first of equally
+    good ones)."""
+    weights = kb.query_terms(question).weights
+    return max(((coverage(weights, set(tokenize(sentence))), sentence) for sentence in candidates),
+               key=lambda scored: scored[0], default=(0.0, None))
+
+
+def can_lead(candidates: list[str]) -> list[str]:
+    """The sentences that may open a reply: not one opening with a year or an example (it tells of one past case,
+    not the answer)."""
+    return [sentence for sentence in candidates if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence)]
 
 
 def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
     """The detail sentence that holds clearly more of the question's words than every sentence of the guide's
-    answer, if one does. A detail that opens with a year tells of one past moment, not the answer; what is not
-    known never leads (it names the topic's words without answering, and sits behind the details button)."""
-    weights = kb.query_terms(question).weights
-
-    def share(sentence: str) -> float:
-        return coverage(weights, set(tokenize(sentence)))
-
-    answered = max((share(sentence) for sentence in sentences(guide.answer)), default=0.0)
-    details = [sentence for sentence in whole_sentences(guide.detail) if not YEAR_FIRST.match(sentence)]
-    gained, best = max(((share(sentence), sentence) for sentence in details), key=lambda scored: scored[0],
-                       default=(0.0, None))  # the first of equally good sentences, as before
+    answer, if one does. What is not known never leads (it names the topic's words without answering, and sits
+    behind the details button)."""
+    answered, _ = best_sentence(kb, question, sentences(guide.answer))
+    gained, best = best_sentence(kb, question, can_lead(whole_sentences(guide.detail)))
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
 
 
@@ -325,16 +329,9 @@ def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: flo
     exceptions, '분납 중이면요?' → what to do while paying in instalments), when that is not its first sentence
     already; else None (the same answer again is then the answer)."""
     guide = kb.guides[guide_id]
-    weights = kb.query_terms(text).weights
     answer = sentences(guide.answer)
-    details = [sentence for sentence in whole_sentences(guide.detail) if not YEAR_FIRST.match(sentence)]
-
-    def share(sentence: str) -> float:
-        return coverage(weights, set(tokenize(sentence)))
-
-    first = share(answer[0]) if answer else 0.0
-    gained, lead = max(((share(sentence), sentence) for sentence in [*answer[1:], *details]),
-                       key=lambda scored: scored[0], default=(0.0, None))
+    first, _ = best_sentence(kb, text, answer[:1])
+    gained, lead = best_sentence(kb, text, [*answer[1:], *can_lead(whole_sentences(guide.detail))])
     if lead is None or gained < FOCUS_MIN_COVERAGE or gained <= first:
         return None
     rest = [sentence for sentence in answer if sentence != lead][:FOCUSED_ANSWER_SENTENCES]
