@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import socket
 
-from bot.deploy.processes import LOOPBACK, ServerProcess, started_model
+from bot.deploy.processes import LOOPBACK, ServerProcess, command_on_model, promoted_model
 from bot.server.shared_socket import READY_FILE_ENV
-from bot.staff.retrain import running_model
 
 LISTEN_BACKLOG = 100  # as Rasa's own (SANIC_BACKLOG)
 
@@ -38,14 +37,13 @@ def renew_promoted_server(server: ServerProcess) -> ServerProcess | None:
     None. The fresh server logs to a file named after its model."""
     if server.ready_file is None:
         raise ValueError(f"{server.name} was not started on a shared listening socket (start_rasa_server)")
-    model = running_model(server.url)
-    if model is None or not model.exists() or model.name == started_model(server).name:
+    model = promoted_model(server)
+    if model is None:
         return None
     stem = f"{server.log_path.stem.split('+')[0]}+{model.name.removesuffix('.tar.gz')}"
     ready_file = server.log_path.with_name(f"{stem}.ready")
-    command = list(server.command)
-    command[command.index("--model") + 1] = str(model)
-    fresh = dataclasses.replace(server, command=command, env={**server.env, READY_FILE_ENV: str(ready_file)},
+    fresh = dataclasses.replace(server, command=command_on_model(server.command, model),
+                                env={**server.env, READY_FILE_ENV: str(ready_file)},
                                 log_path=server.log_path.with_name(f"{stem}.log"), ready_file=ready_file)
     try:
         fresh.wait_ready()

@@ -18,6 +18,7 @@ from typing import Any
 from bot.paths import CREDENTIALS_FILE, ENDPOINTS_FILE, REPO_ROOT, VAR_DIR
 from bot.server.rasa_api import api_token, api_url
 from bot.server.shared_socket import LISTEN_FD_ENV, READY_FILE_ENV
+from bot.staff.retrain import running_model
 
 DEFAULT_CORS_ORIGINS = "http://127.0.0.1:8080 http://localhost:8080"
 
@@ -147,6 +148,22 @@ def start_rasa_server(
 def started_model(server: ServerProcess) -> Path:
     """The model a Rasa server was started on (its `--model`)."""
     return Path(server.command[server.command.index("--model") + 1])
+
+
+def command_on_model(command: list[str], model: Path) -> list[str]:
+    """A copy of a Rasa server command that starts it on `model`."""
+    changed = list(command)
+    changed[changed.index("--model") + 1] = str(model)
+    return changed
+
+
+def promoted_model(server: ServerProcess) -> Path | None:
+    """The model a Rasa server runs when a promotion (PUT /model) put another one in than it was started on and
+    its file exists; else None (also when the server does not answer)."""
+    model = running_model(server.url)
+    if model is None or not model.exists() or model.name == started_model(server).name:
+        return None
+    return model
 
 
 def start_web_server(port: int, rasa_url: str, env: dict[str, str] | None = None,

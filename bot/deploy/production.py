@@ -22,10 +22,11 @@ from urllib.parse import urlparse
 from bot.deploy.local_services import free_port, running_postgres, running_redis
 from bot.deploy.processes import (
     ServerProcess,
+    command_on_model,
+    promoted_model,
     start_action_server,
     start_rasa_server,
     start_web_server,
-    started_model,
 )
 from bot.paths import REPO_ROOT, VAR_DIR
 from bot.server.rasa_api import api_token
@@ -177,7 +178,7 @@ def follow_promoted_model(server: ServerProcess, rasa_servers: list[ServerProces
     for sibling in rasa_servers:
         model = running_model(sibling.url) if sibling is not server and sibling.process.poll() is None else None
         if model is not None and model.exists():
-            server.command[server.command.index("--model") + 1] = str(model)
+            server.command = command_on_model(server.command, model)
             return
 
 
@@ -187,15 +188,15 @@ def renew_promoted_replica(stack: ProductionStack) -> ServerProcess | None:
     back. One replica at a time and only while every other replica is up: nginx stops sending it traffic first and
     sends it again once it is ready, so no message is refused or lost. Returns the renewed replica, if any."""
     for server in stack.rasa_servers:
-        model = running_model(server.url)
-        if model is None or not model.exists() or model.name == started_model(server).name:
+        model = promoted_model(server)
+        if model is None:
             continue
         siblings = [other for other in stack.rasa_servers if other is not server]
         if not all(other.process.poll() is None and running_model(other.url) is not None for other in siblings):
             return None
         stack.route_around(frozenset({server.url}))
         time.sleep(DRAIN_SECONDS)
-        server.command[server.command.index("--model") + 1] = str(model)
+        server.command = command_on_model(server.command, model)
         server.stop()
         server.start()
         server.wait_ready()
