@@ -5,7 +5,7 @@ yes / no / cannot-tell eligibility verdicts for a named program from the company
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
@@ -118,11 +118,22 @@ def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: flo
         answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}"
     else:
         later = later_answer_sentence(kb, own, question)
-        answer = " ".join([later, *(s for s in own if s != later)][:ANSWER_SENTENCES]) if later else guide.answer
+        answer = led_by(later, own, ANSWER_SENTENCES) if later else guide.answer
+    return reply_from_guide(guide, answer, confidence)
+
+
+def reply_from_guide(guide: Guide, answer: str, confidence: float) -> Reply:
+    """A guide's reply with this answer text: its sources, related guides and, for another agency's matter, whom
+    to ask."""
     return Reply(kind="guide", answer=answer, document_id=guide.guide_id, sources=list(guide.sources),
                  related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
                  confidence=confidence)
+
+
+def led_by(lead: str, own: list[str], count: int) -> str:
+    """`count` sentences of an answer, `lead` first and the others in their order."""
+    return " ".join([lead, *(sentence for sentence in own if sentence != lead)][:count])
 
 
 def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str) -> str | None:
@@ -244,11 +255,11 @@ def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float
     agency = agency_named_in(text)
     if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
-        margin = AGENCY_MARGIN
+        preference = AGENCY_MARGIN
     else:  # no other agency named: '심사 결과 언제 나와요' is this agency's screening, not a guarantor's
         own = [match for match in matches if kb.guides[match.document_id].agency == HOME_AGENCY]
-        margin = HOME_MARGIN
-    if own and own[0].score >= matches[0].score - margin:
+        preference = HOME_MARGIN
+    if own and own[0].score >= matches[0].score - preference:
         matches = [own[0], *(match for match in matches if match is not own[0])]
     margin = matches[0].score - max((match.score for match in matches[1:]), default=0.0)
     return matches, margin
@@ -334,8 +345,7 @@ def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: flo
     gained, lead = best_sentence(kb, text, [*answer[1:], *can_lead(whole_sentences(guide.detail))])
     if lead is None or gained < FOCUS_MIN_COVERAGE or gained <= first:
         return None
-    rest = [sentence for sentence in answer if sentence != lead][:FOCUSED_ANSWER_SENTENCES]
-    return replace(guide_reply(kb, guide_id, text, confidence), answer=" ".join([lead, *rest]))
+    return reply_from_guide(guide, led_by(lead, answer, FOCUSED_ANSWER_SENTENCES + 1), confidence)
 
 
 @dataclass

@@ -124,6 +124,8 @@ def _ending(match: re.Match[str]) -> str | None:
 
 
 ENDING = re.compile(r"([가-힣])([여용욤당남셈함됨임음])" + END)
+LONE_ENDING = re.compile(START + r"(함|됨)" + END)  # `내수만 함`, `안 됨`
+JAMO_WORD = re.compile(r"(?<![ㄱ-ㅣ])[ㄱ-ㅎ]{1,4}(?![ㄱ-ㅣ])")
 # A past tense typed with ㅅ for ㅆ: a syllable in ㅕ, ㅐ, ㅘ, ㅙ or ㅝ with final ㅅ before an ending (떨어졋는데,
 # 밀렷어요, 햇다), where no word ends so (햇살 is left alone); 됫 and 됬 are 됐.
 PAST_TYPO = re.compile(r"[가-힣](?=(?:는데|다|어|습|나|지|던|고|으))")
@@ -138,8 +140,6 @@ def _past_typo(match: re.Match[str]) -> str | None:
     if _final(syllable) != FINAL_S or _vowel(syllable) not in PAST_TYPO_VOWELS:
         return None
     return chr(ord(syllable) + FINAL_SS - FINAL_S)
-LONE_ENDING = re.compile(START + r"(함|됨)" + END)  # `내수만 함`, `안 됨`
-JAMO_WORD = re.compile(r"(?<![ㄱ-ㅣ])[ㄱ-ㅎ]{1,4}(?![ㄱ-ㅣ])")
 
 
 def _jamo_word(match: re.Match[str]) -> str | None:
