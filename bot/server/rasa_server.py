@@ -90,13 +90,44 @@ def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+class ActionResponseCheck:
+    """Rasa's action-response schema, checked event by event against that event type's own schema.
+
+    The schema lets each event match exactly one of 23 event schemas (`oneOf`), so a plain check tries every event
+    against all of them: about 7 % of the Rasa server's event-loop time at 50 users (py-spy). The event schemas are
+    told apart by their `event` name alone, so checking an event against its own type's schema gives the same
+    verdict, once the rest of the answer has passed the schema with its events left open."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        items = schema["properties"]["events"]["items"]
+        common = {key: value for key, value in items.items() if key != "oneOf"}
+        self.events = {variant["properties"]["event"]["const"]: self.compiled({"allOf": [common, variant]})
+                       for variant in items["oneOf"]}
+        outline = {**schema, "properties": {**schema["properties"],
+                                            "events": {**schema["properties"]["events"], "items": {}}}}
+        self.outline = self.compiled(outline)
+
+    @staticmethod
+    def compiled(schema: dict[str, Any]) -> Any:
+        validator_class = jsonschema.validators.validator_for(schema)
+        validator_class.check_schema(schema)
+        return validator_class(schema)
+
+    def is_valid(self, result: Any) -> bool:
+        """True when `result` is a valid action-server answer."""
+        if not self.outline.is_valid(result):
+            return False
+        for event in result.get("events") or []:
+            check = self.events.get(event.get("event")) if isinstance(event, dict) else None
+            if check is None or not check.is_valid(event):
+                return False
+        return True
+
+
 @lru_cache(maxsize=1)
-def action_response_validator() -> Any:
-    """Rasa's action-response schema as a compiled jsonschema validator."""
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
+def action_response_validator() -> ActionResponseCheck:
+    """The check of Rasa's action-response schema, made once."""
+    return ActionResponseCheck(RemoteAction.action_response_format_spec())
 
 
 def shared_action_session(headers: dict[str, Any], basic_auth: dict[str, str]) -> aiohttp.ClientSession:

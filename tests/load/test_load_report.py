@@ -17,7 +17,7 @@ from bot.load_measure import (
     turn_window,
     window_median_ms,
 )
-from bot.load_report import comparison, goals_met, saturation_comparisons, user_comparisons
+from bot.load_report import comparison, goals_met, round_summaries, saturation_comparisons, user_comparisons
 from bot.load_stages import LONG_MESSAGES
 from bot.load_test import Stack, embedded_stack, parse_args
 from bot.load_users import Stage, timed_turn
@@ -69,6 +69,27 @@ def test_user_comparisons_pair_rest_stages_by_users_and_think_time() -> None:
     assert pairs[0]["ratio"]["p95"] == 3.0
 
 
+def in_round(summary: dict[str, Any], number: int) -> dict[str, Any]:
+    return {**summary, "round": number}
+
+
+def test_rounds_pair_within_a_round_and_the_goals_read_the_median_ratio() -> None:
+    stages = [in_round(stage("embedded", 50, 30, 60, 20, 1100), 1),
+              in_round(stage("reference", 50, 20, 40, 20, 1000), 1),
+              in_round(stage("reference", 50, 10, 20, 20, 1000), 2),
+              in_round(stage("embedded", 50, 40, 80, 20, 1150), 2),
+              in_round(stage("embedded", 50, 25, 50, 20, 1120, errors=1), 3),
+              in_round(stage("reference", 50, 25, 50, 20, 1000), 3)]
+    pairs = user_comparisons(stages)
+    assert [(pair["round"], pair["ratio"]["p50"]) for pair in pairs] == [(1, 1.5), (2, 4.0), (3, 1.0)]
+    [summary] = round_summaries(pairs)
+    assert (summary["rounds"], summary["ratio"]["p50"], summary["ratio"]["p95"]) == (3, 1.5, 1.5)
+    assert summary["measured"] == {"errors": 1, "rasa_server_rss_mb": 1150}
+    report = {"stages": stages, "saturation": [], "long_conversation": []}
+    assert comparison(report)["goals_met"]["p50_ratio"] is True  # one slow round (x4) does not decide
+    assert comparison(report)["goals_met"]["errors"] is False
+
+
 def test_saturation_comparison_is_the_throughput_ratio() -> None:
     runs = [stage("embedded", 10, 300, 600, 14.0, 1500, think=(0, 0)),
             stage("reference", 10, 50, 90, 20.0, 1000, think=(0, 0))]
@@ -118,7 +139,7 @@ def test_comparison_section_shape_and_goals() -> None:
                              stage("reference", 10, 1, 2, 20.0, 1000, think=(0, 0))],
               "long_conversation": [long_run("embedded", 100.0, 130.0), long_run("reference", 30.0, 31.0)]}
     result = comparison(report)
-    assert set(result) == {"users_stages", "saturation", "long_conversation", "goals", "goals_met"}
+    assert set(result) == {"users_stages", "users_summary", "saturation", "long_conversation", "goals", "goals_met"}
     assert [item["shape"] for item in result["long_conversation"]] == ["embedded", "reference"]
     assert result["long_conversation"][0]["rasa_server_rss_mb"] == 1400.0
     assert result["goals_met"] == {"p50_ratio": True, "p95_ratio": True, "errors": True, "saturation_ratio": True,
@@ -126,7 +147,7 @@ def test_comparison_section_shape_and_goals() -> None:
 
 
 def test_goals_not_measured_are_none() -> None:
-    empty = {"users_stages": [], "saturation": [], "long_conversation": []}
+    empty = {"users_stages": [], "users_summary": [], "saturation": [], "long_conversation": []}
     assert set(goals_met(empty).values()) == {None}
 
 
@@ -138,6 +159,7 @@ def test_percentiles_need_two_turns() -> None:
 def test_options_default_to_reference_saturation_and_200_turns() -> None:
     args = parse_args([])
     assert (args.reference, args.saturation, args.long_turns, args.saturation_users) == (True, True, 200, 10)
+    assert args.rounds == 1
     args = parse_args(["--no-reference", "--no-saturation", "--long-turns", "0"])
     assert (args.reference, args.saturation, args.long_turns) == (False, False, 0)
 
