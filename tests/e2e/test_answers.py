@@ -74,6 +74,14 @@ def test_a_question_nobody_documented_is_plainly_not_known_with_the_counsellor(r
     assert "/request_human" in button_payloads(replies)
 
 
+@pytest.mark.parametrize("trouble", ["요즘 장사가 너무 안돼서 미치겠네요", "이번 달 월세 낼 돈이 없어요"])
+def test_an_owners_trouble_told_not_asked_gets_where_to_start_not_small_talk(rasa_server: str, trouble: str) -> None:
+    replies = Chat(rasa_server).say(trouble)
+    first = replies[0]["text"]
+    assert SMALL_TALK not in joined(replies), replies
+    assert "긴급경영안정자금" in first and "소상공인시장진흥공단" in first and "출처: " in first, first
+
+
 def test_small_talk_stays_small_talk(rasa_server: str) -> None:
     assert SMALL_TALK in joined(Chat(rasa_server).say("ㅎㅎ 오늘 기분 좋네요"))
 

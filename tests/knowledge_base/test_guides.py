@@ -191,6 +191,10 @@ def test_question_and_domain_detection() -> None:
     assert is_question("심사 결과는 언제 나와요") and is_question("보증 중복 되나")
     assert not is_question("음 그러니까") and not is_question("감사합니다")
     assert mentions_domain("세금 체납 있는데") and not mentions_domain("ㅋㅋㅋ 좋네요")
+    troubles = ("요즘 장사가 안돼요", "월세 낼 돈이 없네", "가게 문 닫을까 봐요",
+                "돈 빌릴 데가 없어요", "빚 때문에 잠이 안 와요")
+    assert all(mentions_domain(trouble) for trouble in troubles)
+    assert not mentions_domain("오늘 점심은 돈가스 먹었어요")
 
 
 def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs(kb: KnowledgeBase) -> None:
