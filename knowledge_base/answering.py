@@ -13,7 +13,7 @@ from knowledge_base.api import KnowledgeBase, Passage
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
-from knowledge_base.lexical import coverage, tokenize
+from knowledge_base.lexical import NAME_TERMS, coverage, tokenize
 from knowledge_base.noisy_text import normalise
 from knowledge_base.questions import is_follow_up
 
@@ -51,12 +51,16 @@ ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
 FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
 FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
-YEAR_FIRST = re.compile(r"\d{4}년")  # ... and does not open with a year
+YEAR_FIRST = re.compile(r"\d{4}년(?!\s*(기준|현재))")  # ... and does not open with a year (past case)
 EXAMPLE_FIRST = re.compile(r"예를 들(어|면)")  # ... nor with an example
 DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 SENTENCE_END = re.compile(r"[.?!)]$")
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
+STATED_ASPECTS = [  # what a sentence answers by its figures without naming it: '만 39세 이하' answers '나이 제한'
+    (re.compile(r"만\s*\d+\s*세|\d+\s*세\s*(이하|이상|미만|까지)"), {"나이", "연령", "살"}),
+    (re.compile(r"\d+(\.\d+)?\s*%"), {"금리", "이자", "프로", "이율"}),
+]
 
 
 
@@ -117,7 +121,7 @@ def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: flo
     if lead:
         answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}"
     else:
-        later = later_answer_sentence(kb, own, question)
+        later = later_answer_sentence(kb, own, question, names_in(guide.title))
         answer = led_by(later, own, ANSWER_SENTENCES) if later else guide.answer
     return reply_from_guide(guide, answer, confidence)
 
@@ -136,23 +140,38 @@ def led_by(lead: str, own: list[str], count: int) -> str:
     return " ".join([lead, *(sentence for sentence in own if sentence != lead)][:count])
 
 
-def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str) -> str | None:
+def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str,
+                          subject: frozenset[str] = frozenset()) -> str | None:
     """The later sentence of a guide's answer that holds clearly more of the question's words than its first one,
     unless the first answers yes or no ('네, 개인사업자도 …'); a sentence opening with a year or an example tells of
     one past case, not the answer."""
     if len(own) < 2 or DIRECT_ANSWER.match(own[0]):
         return None
-    first, _ = best_sentence(kb, question, own[:1])
-    gained, best = best_sentence(kb, question, can_lead(own[1:]))
+    first, _ = best_sentence(kb, question, own[:1], subject)
+    gained, best = best_sentence(kb, question, can_lead(own[1:]), subject)
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= first + FOCUS_GAIN else None
 
 
-def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str]) -> tuple[float, str | None]:
+def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str],
+                  subject: frozenset[str] = frozenset()) -> tuple[float, str | None]:
     """The candidate holding the largest share of the question's term weight, with that share (the first of equally
-    good ones)."""
+    good ones). Words of the `subject` every candidate is about (the names in a guide's title) choose nothing, unless
+    the question has no others."""
     weights = kb.query_terms(question).weights
-    return max(((coverage(weights, set(tokenize(sentence))), sentence) for sentence in candidates),
+    weights = {term: weight for term, weight in weights.items() if term not in subject} or weights
+    return max(((coverage(weights, sentence_terms(sentence)), sentence) for sentence in candidates),
                key=lambda scored: scored[0], default=(0.0, None))
+
+
+def names_in(title: str) -> frozenset[str]:
+    """The names a guide's title is about (청창사, 소진공 …): every sentence of the guide is about them, so they
+    choose none ('청년창업사관학교 나이 제한' is chosen by 나이 and 제한)."""
+    return frozenset(tokenize(title)) & NAME_TERMS
+
+
+def sentence_terms(sentence: str) -> set[str]:
+    """A sentence's words, and the aspects its figures state (an age limit, a rate)."""
+    return set(tokenize(sentence)).union(*(aspect for figure, aspect in STATED_ASPECTS if figure.search(sentence)))
 
 
 def can_lead(candidates: list[str]) -> list[str]:
@@ -165,8 +184,9 @@ def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None
     """The detail sentence that holds clearly more of the question's words than every sentence of the guide's
     answer, if one does. What is not known never leads (it names the topic's words without answering, and sits
     behind the details button)."""
-    answered, _ = best_sentence(kb, question, sentences(guide.answer))
-    gained, best = best_sentence(kb, question, can_lead(whole_sentences(guide.detail)))
+    subject = names_in(guide.title)
+    answered, _ = best_sentence(kb, question, sentences(guide.answer), subject)
+    gained, best = best_sentence(kb, question, can_lead(whole_sentences(guide.detail)), subject)
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
 
 

@@ -38,7 +38,8 @@ SHORT_FORMS: tuple[tuple[str, str], ...] = (
     (r"내채공", "내일채움공제"), (r"중기부", "중소벤처기업부"), (START + r"중기(?![부청])", "중소기업"),
     (r"사업자증", "사업자등록증"), (START + r"어케", "어떻게"), (START + r"근데", "그런데"),
     (START + r"넘" + END, "너무"), (r"쌤", "선생님"), (START + r"잠만" + END, "잠깐만"), (r"몰겠", "모르겠"),
-    (START + r"빨랑", "빨리"), (START + r"(?:넹|넵|넴)" + END, "네"), (START + r"웅(?:웅)?" + END, "응"),
+    (START + r"빨랑", "빨리"), (START + r"정자금", "정책자금"), (START + r"(?:넹|넵|넴)" + END, "네"),
+    (START + r"웅(?:웅)?" + END, "응"),
 )
 
 # Syllables after which a word-final 여/용/욤 is the polite ending 요 (나여, 세여, 해용) — not 참여, 급여, 대여.

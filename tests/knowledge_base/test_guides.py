@@ -170,6 +170,14 @@ def test_the_answer_sentence_that_answers_the_question_leads(kb: KnowledgeBase) 
     assert answer_question(kb, "개인사업도 ‘중소기업’에 포함될까?").answer.startswith("네,")
 
 
+def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb: KnowledgeBase) -> None:
+    """'청년창업사관학교 나이 제한 있어요?': the sentence with '만 39세 이하' answers 나이 without the word; the name
+    the whole guide is about chooses no sentence."""
+    reply = answer_question(kb, "청년창업사관학교 나이 제한 있어요?")
+    assert reply.document_id == "youth-startup-academy-operator"
+    assert "만 39세" in reply.answer.split(". ")[0], reply.answer
+
+
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
     """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
     ours = answer_question(kb, "심사 결과는 언제 나와요?")
