@@ -178,6 +178,16 @@ def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb:
     assert "만 39세" in reply.answer.split(". ")[0], reply.answer
 
 
+def test_how_far_sales_must_fall_is_the_emergency_funds_eligibility(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "긴급경영안정자금은 매출이 얼마나 줄어야 신청할수 있어요")
+    assert reply.document_id == "emergency-management-stabilization" and "10%" in reply.answer, reply.answer
+
+
+def test_the_job_retention_subsidy_is_the_labour_ministrys(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요")
+    assert reply.document_id == "employment-subsidies" and "고용노동부" in reply.answer, reply.answer
+
+
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
     """'심사 결과는 언제 나와요?' asks about this agency's screening; a guarantor's is only for questions naming it."""
     ours = answer_question(kb, "심사 결과는 언제 나와요?")
