@@ -53,7 +53,7 @@ bench-retrieval: index
 	$(PY) -m knowledge_base bench
 
 # Shapes vs the `rasa init` reference bot, saturation and a 200-turn conversation → reports/load.json;
-# e.g. ARGS="--users 50 --duration 60 --shape embedded --transport rest".
+# e.g. ARGS="--users 50 --rounds 3 --shape embedded --transport rest" (rounds: the shape and the reference take turns).
 bench-load: index train
 	$(PY) -m bot.load_test $(ARGS)
 
