@@ -18,7 +18,7 @@ from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn, user_texts
 from knowledge_base import KnowledgeBase
 from knowledge_base.answering import Reply, answer_in_context, eligibility_verdict, topic_of
-from knowledge_base.questions import is_question, mentions_domain, wants_programs
+from knowledge_base.questions import is_question, mentions_domain, tells_trouble, wants_programs
 
 INTAKE_FORM = "company_profile_form"
 SHOWN_PROGRAM_ACTION = "action_answer_shown_program"
@@ -37,14 +37,15 @@ def asks_something(text: str) -> bool:
 def route_by_content(tracker: Tracker) -> str | None:
     """Where a message the NLU was unsure of belongs by what it carries (outside the intake form): a crisis in any
     wording → the emergency fast track; a request for programs, or company facts without a question → the intake
-    (which keeps the facts already given). None when the content decides nothing."""
+    (which keeps the facts already given), unless it tells of trouble ('15년 공장 돌렸는데 이제 접어야 하나 싶네요':
+    then it is answered, not asked for its industry). None when the content decides nothing."""
     if tracker.active_loop.get("name"):
         return None
     text = latest_text(tracker)
     if latest_entity(tracker, "crisis_type"):
         return FAST_TRACK_ACTION
     facts = any(slot in PROFILE_SLOTS for slot in slots_set_this_turn(tracker))
-    if wants_programs(text) or (facts and not is_question(text)):
+    if wants_programs(text) or (facts and not is_question(text) and not tells_trouble(text)):
         return INTAKE_FORM
     return None
 

@@ -19,8 +19,11 @@ DOMAIN_WORDS = re.compile(
     r"창업|수출|매출|세금|체납|신용|등급|폐업|휴업|부채|자본|담보|중진공|진흥공단|소진공|신보|기보|재단|캠코|정책|"
     r"사업자|법인|기업|회사|공장|설비|운전|시설|컨설팅|브로커|바우처|교육|연수|스마트|채용|고용|직원|노란|콜센터|"
     r"상담|접수|예산|부결|탈락|떨어|승인|결과|보완|실행|입금|대표|발표|사업계획|현장|사업장|"
-    r"장사|가게|매장|점포|문\s*(을\s*)?닫|적자|빚|월세|임대료|급전|빌리|빌릴|빌려|돈이?\s*(없|급|부족|모자))")
-# (the last line: an owner's trouble, told rather than asked: '요즘 장사가 안돼요', '월세 낼 돈이 없어요')
+    r"장사|가게|매장|점포)")
+# An owner's trouble, told rather than asked ('월세 낼 돈이 없어요', '이제 접어야 하나 싶네요'): also this bot's domain.
+TROUBLE_WORDS = re.compile(
+    r"문\s*(을\s*)?닫|접어야|접을까|접을지|그만둬야|그만둘까|적자|빚|월세|임대료|급전|빌리|빌릴|빌려|"
+    r"돈이?\s*(없|급|부족|모자)|안\s*돼서|안\s*되서|답답")
 # A request for programs that fit the company (the intake form's job), even when phrased as a question.
 RECOMMENDATION_WORDS = re.compile(
     r"(추천|맞는|적합|받을\s*수\s*있는|만한|골라|찾아\s*주|찾고|뭐\s*가?\s*있|뭐있|뭐\s*(받|신청)|어떤\s*(사업|자금|지원|정책)|"
@@ -61,8 +64,14 @@ def asks_for_person(text: str) -> bool:
 
 
 def mentions_domain(text: str) -> bool:
-    """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …)."""
-    return bool(DOMAIN_WORDS.search(text))
+    """True when the text carries words of this bot's domain (funds, loans, applications, credit, agencies …) or
+    tells of an owner's trouble."""
+    return bool(DOMAIN_WORDS.search(text)) or tells_trouble(text)
+
+
+def tells_trouble(text: str) -> bool:
+    """True when the message tells of running short or of closing down ('돈이 없어요', '접어야 하나 싶네요')."""
+    return bool(TROUBLE_WORDS.search(text))
 
 
 def wants_programs(text: str) -> bool:

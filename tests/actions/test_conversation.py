@@ -208,6 +208,15 @@ async def test_company_facts_the_nlu_was_unsure_of_start_the_intake(dispatcher, 
     assert dispatcher.messages == []
 
 
+async def test_company_facts_told_with_trouble_are_answered_not_asked_for_more_facts(dispatcher, domain, kb):
+    tracker = make_tracker("15년 공장 돌렸는데 이제 진짜 접어야 하나 싶네요", "nlu_fallback",
+                           entities={"industry": "제조업"},
+                           after=[{"event": "slot", "name": "industry", "value": "제조업"}])
+    events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert {"event": "followup", "name": "company_profile_form", "timestamp": None} not in events
+    assert dispatcher.messages  # answered (here from the fake index), not sent into the form
+
+
 async def test_a_greeting_that_asks_for_programs_starts_the_intake(dispatcher, domain, kb):
     events = await ActionGreet().run(dispatcher, make_tracker("안녕하세요 정책자금 추천받고 싶어요", "greet"), domain)
     assert events == [{"event": "followup", "name": "company_profile_form", "timestamp": None}]
