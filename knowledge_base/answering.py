@@ -43,7 +43,8 @@ LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 HEADER_LINE = re.compile(r"\[[^\]]+\]")  # '[title · section]' heading of a program answer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
-    ("서류", "documents"), ("대상|자격|조건|요건|줄어야|줄었어야|감소해야", "eligibility"),
+    ("서류", "documents"),
+    (r"대상|자격|조건|요건|줄어야|줄었어야|감소해야|누가\s*(가입|신청|받)|누구나", "eligibility"),
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),
 )
 CANDIDATES = 5

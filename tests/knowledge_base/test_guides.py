@@ -183,6 +183,11 @@ def test_how_far_sales_must_fall_is_the_emergency_funds_eligibility(kb: Knowledg
     assert reply.document_id == "emergency-management-stabilization" and "10%" in reply.answer, reply.answer
 
 
+def test_who_may_apply_is_a_programs_eligibility_not_its_application_steps(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "수출바우처 누가 신청할 수 있나요")
+    assert reply.document_id == "export-voucher" and "중소기업" in reply.answer, reply.answer
+
+
 def test_the_job_retention_subsidy_is_the_labour_ministrys(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요")
     assert reply.document_id == "employment-subsidies" and "고용노동부" in reply.answer, reply.answer
