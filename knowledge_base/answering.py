@@ -34,7 +34,8 @@ SUGGESTIONS = 3
 MIN_BM25 = 5.0  # a lexical match at least this strong backs a close-enough meaning
 SUGGEST_COSINE = 0.9  # a guide phrasing this close is offered to pick from even without that lexical match
 MIN_COVERAGE = 0.2  # ... if the document also holds this share of the question's term weight
-UNASKED_TERMS = 2  # ... unless this many of the question's other words are nowhere in the program's document
+UNASKED_TERMS, UNASKED_ASPECT_TERMS = 2, 3  # ... unless this many of the question's other words are nowhere in the
+# program's document (for an aspect of it, 3: the aspect's own words such as '얼마', '몇 프로' count too)
 NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless a guide is clearly closer
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
@@ -249,14 +250,14 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     return max(found)[1] if found else None
 
 
-def asks_about_program(kb: KnowledgeBase, program_id: str, text: str) -> bool:
+def asks_about_program(kb: KnowledgeBase, program_id: str, text: str, unasked: int = UNASKED_TERMS) -> bool:
     """False when the question, besides naming the program, asks about things its document never mentions ('청년
     내일채움공제 적금 미납 시 불이익': 미납, 불이익, 적금): its summary would not answer, so a guide may."""
     program = kb.get(program_id)
     name_terms = {term for name in (program.title, *program.aliases) for term in tokenize(name)}
     document_terms = kb.terms(program_id)
     missing = [term for term in kb.query_terms(text).weights if term not in name_terms and term not in document_terms]
-    return len(missing) < UNASKED_TERMS
+    return len(missing) < unasked
 
 
 def one_letter_off(name: str, text: str) -> bool:
@@ -306,7 +307,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     text = normalise(text).text
     topic = topic or topic_of(text)
     program_id = program_id or program_named_in(kb, text)
-    if program_id in kb.programs and topic:
+    if program_id in kb.programs and topic and asks_about_program(kb, program_id, text, UNASKED_ASPECT_TERMS):
         answer = kb.answer(program_id, topic)
         if answer is not None:
             body = answer.body  # the year-and-source footer is replaced by named sources

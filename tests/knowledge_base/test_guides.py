@@ -188,6 +188,13 @@ def test_who_may_apply_is_a_programs_eligibility_not_its_application_steps(kb: K
     assert reply.document_id == "export-voucher" and "중소기업" in reply.answer, reply.answer
 
 
+def test_a_program_named_in_passing_does_not_answer_an_aspect_its_text_never_mentions(kb: KnowledgeBase) -> None:
+    """'중진공 대출' names the policy-fund overview, and '신청' is an aspect, but the question is about KAMCO's
+    debt relief: the overview's application steps would not answer it."""
+    reply = answer_question(kb, "새출발기금 신청하면 중진공 대출도 같이 조정되는건가요 캠코랑 묶여서 하는건지")
+    assert reply.document_id == "new-start-fund" and "캠코" in reply.answer, reply.answer
+
+
 def test_the_job_retention_subsidy_is_the_labour_ministrys(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요")
     assert reply.document_id == "employment-subsidies" and "고용노동부" in reply.answer, reply.answer
