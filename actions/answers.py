@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
-from actions.handover import distress_handoff
+from actions.handover import handoff_if_needed
 from actions.knowledge import get_kb
 from actions.korean import ordinal_position
 from actions.profile import PROFILE_SLOTS
@@ -128,9 +128,9 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
                   ) -> list[EventType]:
-        distressed = distress_handoff(dispatcher, tracker)
-        if distressed is not None:
-            return distressed
+        handed_over = handoff_if_needed(dispatcher, tracker)
+        if handed_over is not None:
+            return handed_over
         verdict = verdict_for_named_program(dispatcher, tracker)
         if verdict is not None:
             return verdict

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import render
 from actions.answers import FAST_TRACK_ACTION, answer_from_index, route_by_content, verdict_for_named_program
-from actions.handover import distress_handoff, hand_over
+from actions.handover import distress_handoff, hand_over, handoff_if_needed
 from actions.knowledge import get_kb
 from actions.korean import direction_particle, object_particle
 from actions.profile import PROFILE_SLOTS, SLOT_LABELS, UNKNOWN, format_value, normalise
@@ -238,12 +238,12 @@ class ActionAcknowledgeCorrection(Action):
 
 
 def reply_unless_distressed(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> list[EventType]:
-    """Hand over when the latest message shows distress; answer it from the index when it asks something (a
-    question never gets `response`: the closest guides or a plain 'not known' when the index has no answer, unless
-    it carries none of this bot's words); else send `response`."""
-    distressed = distress_handoff(dispatcher, tracker)
-    if distressed is not None:
-        return distressed
+    """Hand over when the latest message shows distress or reached nobody by phone; answer it from the index when it
+    asks something (a question never gets `response`: the closest guides or a plain 'not known' when the index has
+    no answer, unless it carries none of this bot's words); else send `response`."""
+    handed_over = handoff_if_needed(dispatcher, tracker)
+    if handed_over is not None:
+        return handed_over
     answered = answer_from_index(dispatcher, tracker)
     if answered is not None:
         return answered

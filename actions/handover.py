@@ -12,8 +12,10 @@ from actions.profile import describe
 from actions.safety import CRISIS_LINE, distress_level
 from actions.tracker_utils import last_messages, latest_text, profile, recent_query
 from bot.staff import handoff
+from knowledge_base.questions import reached_nobody
 
-REASON_LABELS = {"request": "사용자 요청", "fallback": "연속 이해 실패", "distress": "어려움 호소"}
+REASON_LABELS = {"request": "사용자 요청", "fallback": "연속 이해 실패", "distress": "어려움 호소",
+                 "unreached": "전화 연결 실패 호소"}
 
 
 def handoff_summary(tracker: Tracker, reason: str) -> str:
@@ -41,6 +43,20 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
         return []
     dispatcher.utter_message(response="utter_handoff_started")
     return [ConversationPaused(), ActionExecuted("action_listen")]
+
+
+def handoff_if_needed(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Hand over when the latest message shows distress, or complains that nobody answered the phone; else None."""
+    handed_over = distress_handoff(dispatcher, tracker)
+    return handed_over if handed_over is not None else unreached_handoff(dispatcher, tracker)
+
+
+def unreached_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """Hand over, with an apology, when the owner complains that nobody answered the phone."""
+    if not reached_nobody(latest_text(tracker)):
+        return None
+    dispatcher.utter_message(response="utter_sorry_unreached")
+    return hand_over(dispatcher, tracker, "unreached")
 
 
 def distress_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

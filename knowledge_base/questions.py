@@ -45,6 +45,10 @@ ELLIPTIC_ENDINGS = re.compile(r"(은요|는요|면요|이요|도요|때요|도\s
 PERSON_WORDS = re.compile(
     r"상담원|상담사|상담\s*직원|사람|직원분|담당자\s*(?:분|님)?\s*(?:랑|과|와|하고)|연결|통화|바꿔|전화|직접\s*상담|"
     r"실제\s*상담|대면|채팅\s*상담|상담\s*(?:받|하)고\s*싶|상담\s*가능")
+# A complaint that nobody could be reached by phone ('하루종일 전화했는데 아무도 안 받네요'): a counsellor in the
+# chat is the answer, not a guide about booking a consultation.
+NOBODY_REACHED = re.compile(
+    r"(전화|통화|연결|콜센터|상담).{0,25}(안\s*받|안\s*돼|안\s*되|불통|먹통|연결이\s*안|아무도\s*안|안\s*이어)")
 
 
 def is_question(text: str) -> bool:
@@ -56,6 +60,11 @@ def is_question(text: str) -> bool:
 def is_follow_up(text: str) -> bool:
     """True for a message that continues the one before it ('그럼 세금은요?', '예외도 있나요?')."""
     return bool(FOLLOW_UP_OPENERS.search(text) or ELLIPTIC_ENDINGS.search(text))
+
+
+def reached_nobody(text: str) -> bool:
+    """True when the owner complains that nobody answered the phone or the line never connected."""
+    return bool(NOBODY_REACHED.search(text))
 
 
 def asks_for_person(text: str) -> bool:

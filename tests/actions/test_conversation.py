@@ -1,7 +1,9 @@
 """Session start, restart, handoff, two-stage fallback, yes/no, ratings, corrections, chit-chat, out-of-scope."""
 
+import pytest
 from rasa_sdk import Tracker
 
+from actions.answers import ActionAnswerQuestion
 from actions.conversation import (
     ActionAcknowledgeCorrection,
     ActionChitchat,
@@ -15,7 +17,7 @@ from actions.conversation import (
     ActionSessionStart,
 )
 from bot.staff import handoff
-from tests.actions.builders import links, make_tracker, payloads, texts, user_event
+from tests.actions.builders import links, make_tracker, payloads, responses, texts, user_event
 
 PAUSE = [{"event": "pause", "timestamp": None},
          {"event": "action", "name": "action_listen", "policy": None, "confidence": None, "timestamp": None}]
@@ -186,6 +188,18 @@ async def test_distress_in_small_talk_reaches_a_person(dispatcher, domain):
     assert events == PAUSE
     assert "상담원을 연결" in texts(dispatcher) and "109" not in texts(dispatcher)
     assert handoff.open_handoff("user-1")["reason"] == "distress"
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("상담 연결하려고 하루종일 전화했는데 아무도 안받네요 진짜 너무하네", "chitchat"),
+    ("콜센터 전화가 계속 안 돼요", "ask_question"),
+])
+async def test_an_owner_who_reached_nobody_by_phone_gets_a_counsellor_here(dispatcher, domain, kb, text, intent):
+    action = ActionChitchat() if intent == "chitchat" else ActionAnswerQuestion()
+    events = await action.run(dispatcher, make_tracker(text, intent), domain)
+    assert events == PAUSE
+    assert responses(dispatcher)[0] == "utter_sorry_unreached"
+    assert handoff.open_handoff("user-1")["reason"] == "unreached"
 
 
 async def test_an_informal_crisis_the_nlu_was_unsure_of_gets_the_emergency_track(dispatcher, domain, kb):

@@ -10,7 +10,7 @@ from knowledge_base import KnowledgeBase
 from knowledge_base.answering import answer_in_context, answer_question, eligibility_verdict
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
-from knowledge_base.questions import is_follow_up, is_question, mentions_domain
+from knowledge_base.questions import is_follow_up, is_question, mentions_domain, reached_nobody
 
 GUIDE = """---
 id: sample-guide
@@ -225,6 +225,8 @@ def test_question_and_domain_detection() -> None:
                 "돈 빌릴 데가 없어요", "빚 때문에 잠이 안 와요")
     assert all(mentions_domain(trouble) for trouble in troubles)
     assert not mentions_domain("오늘 점심은 돈가스 먹었어요")
+    assert reached_nobody("하루종일 전화했는데 아무도 안받네요") and reached_nobody("콜센터 연결이 안 돼요")
+    assert not reached_nobody("잠깐 전화 좀 받고 올게요") and not reached_nobody("상담 받고 싶어요")
 
 
 def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs(kb: KnowledgeBase) -> None:
