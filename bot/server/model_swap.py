@@ -1,8 +1,10 @@
 """A loaded model kept out of the garbage collector's way, and its memory released when a promotion replaces it.
 
-Python's full collection walks every tracked object, and a loaded Rasa model is about 800 000 of them: each full
-collection stopped the server for 230-390 ms, holding every conversation's reply meanwhile. Once a model is loaded,
-its objects are frozen (`gc.freeze`), so a collection walks only what was made since.
+Python's full collection walks every tracked object, and a server with its model loaded holds about 800 000 of
+them: the full collections seen during a model load took 230-390 ms each, and one that came while serving would hold
+every conversation's reply as long. Once a model is loaded, its objects are frozen (`gc.freeze`), so a collection
+walks only what was made since. (In 45-second load stages no full collection came while serving, with or without
+freezing: this guards long-running servers, and the benchmark does not show it.)
 
 A promotion inside the server (PUT /model) swaps the agent and drops the old one, but Python's cyclic garbage
 (TensorFlow graphs hold many cycles) and glibc's freed-but-kept heap stay: three promotions of the same model grew a
