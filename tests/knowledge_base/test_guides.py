@@ -178,26 +178,20 @@ def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb:
     assert "만 39세" in reply.answer.split(". ")[0], reply.answer
 
 
-def test_how_far_sales_must_fall_is_the_emergency_funds_eligibility(kb: KnowledgeBase) -> None:
-    reply = answer_question(kb, "긴급경영안정자금은 매출이 얼마나 줄어야 신청할수 있어요")
-    assert reply.document_id == "emergency-management-stabilization" and "10%" in reply.answer, reply.answer
-
-
-def test_who_may_apply_is_a_programs_eligibility_not_its_application_steps(kb: KnowledgeBase) -> None:
-    reply = answer_question(kb, "수출바우처 누가 신청할 수 있나요")
-    assert reply.document_id == "export-voucher" and "중소기업" in reply.answer, reply.answer
-
-
-def test_a_program_named_in_passing_does_not_answer_an_aspect_its_text_never_mentions(kb: KnowledgeBase) -> None:
-    """'중진공 대출' names the policy-fund overview, and '신청' is an aspect, but the question is about KAMCO's
-    debt relief: the overview's application steps would not answer it."""
-    reply = answer_question(kb, "새출발기금 신청하면 중진공 대출도 같이 조정되는건가요 캠코랑 묶여서 하는건지")
-    assert reply.document_id == "new-start-fund" and "캠코" in reply.answer, reply.answer
-
-
-def test_the_job_retention_subsidy_is_the_labour_ministrys(kb: KnowledgeBase) -> None:
-    reply = answer_question(kb, "직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요")
-    assert reply.document_id == "employment-subsidies" and "고용노동부" in reply.answer, reply.answer
+@pytest.mark.parametrize(("question", "document_id", "fact"), [
+    # how far sales must fall is the emergency fund's eligibility, not its application steps
+    ("긴급경영안정자금은 매출이 얼마나 줄어야 신청할수 있어요", "emergency-management-stabilization", "10%"),
+    # who may apply is a program's eligibility
+    ("수출바우처 누가 신청할 수 있나요", "export-voucher", "중소기업"),
+    # '중진공 대출' names the policy-fund overview in passing; the question is about KAMCO's debt relief
+    ("새출발기금 신청하면 중진공 대출도 같이 조정되는건가요 캠코랑 묶여서 하는건지", "new-start-fund", "캠코"),
+    # the job-retention subsidy is the labour ministry's
+    ("직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요", "employment-subsidies", "고용노동부"),
+])
+def test_a_question_gets_the_document_that_holds_its_answer(kb: KnowledgeBase, question: str, document_id: str,
+                                                             fact: str) -> None:
+    reply = answer_question(kb, question)
+    assert reply.document_id == document_id and fact in reply.answer, reply.answer
 
 
 def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> None:
