@@ -118,12 +118,12 @@ def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: flo
     not: one of its details ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first), or a later sentence of
     the answer ('분할 납부란?' → what instalments are, before whom to call)."""
     guide = kb.guides[guide_id]
-    own = sentences(guide.answer)
-    lead = focus_sentence(kb, guide, question)
+    own, subject = sentences(guide.answer), names_in(guide.title)
+    lead = focus_sentence(kb, guide, question, subject)
     if lead:
         answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}"
     else:
-        later = later_answer_sentence(kb, own, question, names_in(guide.title))
+        later = later_answer_sentence(kb, own, question, subject)
         answer = led_by(later, own, ANSWER_SENTENCES) if later else guide.answer
     return reply_from_guide(guide, answer, confidence)
 
@@ -182,11 +182,10 @@ def can_lead(candidates: list[str]) -> list[str]:
     return [sentence for sentence in candidates if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence)]
 
 
-def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
+def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str, subject: frozenset[str]) -> str | None:
     """The detail sentence that holds clearly more of the question's words than every sentence of the guide's
-    answer, if one does. What is not known never leads (it names the topic's words without answering, and sits
-    behind the details button)."""
-    subject = names_in(guide.title)
+    answer, if one does (`subject`: the names the guide is about). What is not known never leads (it names the
+    topic's words without answering, and sits behind the details button)."""
     answered, _ = best_sentence(kb, question, sentences(guide.answer), subject)
     gained, best = best_sentence(kb, question, can_lead(whole_sentences(guide.detail)), subject)
     return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
