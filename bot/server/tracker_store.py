@@ -28,7 +28,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.server.database import sqlite_pool_options, tracker_db_url, tune_sqlite
-from bot.server.tracker_window import mark_stored, session_rows, unsaved_events
+from bot.server.tracker_window import mark_stored, session_rows, session_statement, unsaved_events
 from channels.privacy import mask_event
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         engine_kwargs.update(sqlite_pool_options(url))
         self.engine = tune_sqlite(sa.create_engine(url, pool_pre_ping=True, **engine_kwargs))
         self.sessionmaker = sessionmaker(bind=self.engine)
+        self.session_read = session_statement(self.SQLEvent.__table__)
         logger.info("Tracker store: %s", self.engine.url.render_as_string(hide_password=True))
 
     async def _retrying(self, what: str, operation: Callable[[], Awaitable[Result]]) -> Result:
@@ -100,8 +101,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def _read_session(self, sender_id: str) -> DialogueStateTracker | None:
         with self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            rows = session_rows(session, query, self.SQLEvent)
+            rows = session_rows(session, self.session_read, self.SQLEvent.__table__, sender_id)
             if not self.domain or not rows:
                 return None
             tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
@@ -129,19 +129,20 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         mark_stored(tracker)
 
     async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
-        """Add the events the database does not have yet, in one transaction (safe to repeat after a failure)."""
+        """Add the events the database does not have yet, in one transaction (safe to repeat after a failure), as
+        one multi-row insert (the ORM inserted row by row to learn each new id, which nothing here needs)."""
         with self.session_scope() as session:
             events = unsaved_events(tracker)
-            for event in self._additional_events(session, tracker) if events is None else events:
-                data = mask_event(event.as_dict())
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data, ensure_ascii=False),
-                    )
-                )
+            rows = [self._row(tracker.sender_id, event)
+                    for event in (self._additional_events(session, tracker) if events is None else events)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
+
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        """The events-table row of one event, masked."""
+        data = mask_event(event.as_dict())
+        return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                "intent_name": ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"), "data": json.dumps(data, ensure_ascii=False)}

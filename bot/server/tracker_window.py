@@ -14,36 +14,59 @@ import functools
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.shared.core.events import ActiveLoop, ConversationPaused, ConversationResumed, Event, SlotSet
+from rasa.shared.core.events import (
+    ActiveLoop,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    SessionStarted,
+    SlotSet,
+)
 
 WINDOW_EVENTS = 60  # last events a turn reads once a session is longer than READ_WHOLE_UP_TO (about 6 turns)
 READ_WHOLE_UP_TO = 100  # a session this long or shorter is read whole
 OPENING_EVENTS = 3  # action_session_start, session_started, action_listen
 RESETTING = ("restart", "reset_slots")  # state before these is gone: read the session whole
 STORED_COUNT = "stored_event_count"  # attribute a retrieved tracker carries: how many of its events are stored
+ROW_COLUMNS = ("id", "type_name", "action_name", "data")  # what a read needs: plain rows, no ORM objects to build
+SENDER = sa.bindparam("sender_id")
 
 
-def session_rows(session: Any, query: Any, event_table: Any) -> list[Any]:
-    """Rows of the session in id order: all of a short session (one query, as Rasa's own), a long one's window."""
-    newest_first = query.order_by(None).order_by(event_table.id.desc())
-    latest = newest_first.limit(READ_WHOLE_UP_TO + 1).all()[::-1]
+def session_statement(table: sa.Table) -> sa.sql.Select:
+    """The latest session's events of the sender bound as `sender_id`, in id order (Rasa's session query, with
+    ROW_COLUMNS only): built once per store, so a read neither builds nor compiles a query again."""
+    session_start = (sa.select(sa.func.max(table.c.timestamp))
+                     .where(table.c.sender_id == SENDER, table.c.type_name == SessionStarted.type_name)
+                     .scalar_subquery())
+    return (sa.select(*(table.c[name] for name in ROW_COLUMNS))
+            .where(table.c.sender_id == SENDER, sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+            .order_by(table.c.id))
+
+
+def session_rows(session: Any, statement: sa.sql.Select, table: sa.Table, sender_id: str) -> list[Any]:
+    """Rows of the session in id order: all of a short session (one query), a long one's window."""
+    def rows(query: sa.sql.Select) -> list[Any]:
+        return session.execute(query, {"sender_id": sender_id}).all()
+
+    newest_first = statement.order_by(None).order_by(table.c.id.desc())
+    latest = rows(newest_first.limit(READ_WHOLE_UP_TO + 1))[::-1]
     if len(latest) <= READ_WHOLE_UP_TO:
         return latest
-    if query.filter(event_table.type_name.in_(RESETTING)).with_entities(event_table.id).first() is not None:
-        return query.all()
+    if rows(statement.where(table.c.type_name.in_(RESETTING)).with_only_columns(table.c.id).limit(1)):
+        return rows(statement)
     tail = _from_first_listen(latest[-WINDOW_EVENTS:])
     if not tail:
-        return query.all()
-    before = query.filter(event_table.id < tail[0].id)
-    opening = before.limit(OPENING_EVENTS).all()
+        return rows(statement)
+    before = statement.where(table.c.id < tail[0].id)
+    opening = rows(before.limit(OPENING_EVENTS))
     before = before.order_by(None)  # aggregates below: PostgreSQL refuses the session query's ORDER BY id
-    latest_per_slot = (before.filter(event_table.type_name == SlotSet.type_name)
-                       .with_entities(sa.func.max(event_table.id)).group_by(event_table.action_name))
-    latest_ids = [row[0] for row in latest_per_slot.all()]
+    latest_per_slot = (before.where(table.c.type_name == SlotSet.type_name)
+                       .with_only_columns(sa.func.max(table.c.id)).group_by(table.c.action_name))
+    latest_ids = [row[0] for row in rows(latest_per_slot)]
     for type_names in ((ActiveLoop.type_name,), (ConversationPaused.type_name, ConversationResumed.type_name)):
-        latest_of_type = before.filter(event_table.type_name.in_(type_names)).with_entities(sa.func.max(event_table.id))
-        latest_ids.extend(row[0] for row in latest_of_type.all() if row[0] is not None)
-    state = session.query(event_table).filter(event_table.id.in_(latest_ids)).all() if latest_ids else []
+        latest_of_type = before.where(table.c.type_name.in_(type_names)).with_only_columns(sa.func.max(table.c.id))
+        latest_ids.extend(row[0] for row in rows(latest_of_type) if row[0] is not None)
+    state = rows(statement.where(table.c.id.in_(latest_ids))) if latest_ids else []
     opening_ids = {row.id for row in opening}
     return [*opening, *sorted((row for row in state if row.id not in opening_ids), key=lambda row: row.id), *tail]
 
