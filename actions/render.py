@@ -9,8 +9,9 @@ from typing import Any
 from actions.profile import SLOT_LABELS
 from knowledge_base import Answer, Hit, Program
 from knowledge_base.agencies import publisher_of
-from knowledge_base.answering import Reply, Verdict, first_sentences, first_sources
+from knowledge_base.answering import Reply, Verdict, first_sources
 from knowledge_base.guide_documents import Guide, Source
+from knowledge_base.leads import first_sentences
 
 YEAR = re.compile(r"(19|20)\d{2}")
 TERM_LABELS = {"limit": "한도", "rate": "금리", "period": "기간"}

@@ -13,7 +13,21 @@ from knowledge_base.api import KnowledgeBase, Passage
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
-from knowledge_base.lexical import NAME_TERMS, coverage, tokenize
+from knowledge_base.leads import (
+    ANSWER_SENTENCES,
+    FOCUS_MIN_COVERAGE,
+    FOCUSED_ANSWER_SENTENCES,
+    best_sentence,
+    can_lead,
+    first_sentences,
+    focus_sentence,
+    later_answer_sentence,
+    led_by,
+    names_in,
+    sentences,
+    whole_sentences,
+)
+from knowledge_base.lexical import NAME_TERMS, tokenize
 from knowledge_base.noisy_text import normalise
 from knowledge_base.questions import is_follow_up
 
@@ -40,8 +54,6 @@ NAMED_GUIDE_MARGIN = 0.02  # a message naming a program gets that program unless
 GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly closer
 AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
 HOME_MARGIN = 0.015  # ... and, when no other agency is named, one of this agency's over another agency's
-LIST_MARKER = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
-HEADER_LINE = re.compile(r"\[[^\]]+\]")  # '[title · section]' heading of a program answer
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
     ("서류", "documents"),
@@ -49,21 +61,6 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),
 )
 CANDIDATES = 5
-ANSWER_SENTENCES = 3
-ANSWER_CHARS = 320
-FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
-FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
-YEAR_FIRST = re.compile(r"\d{4}년(?!\s*(기준|현재))")  # ... and does not open with a year (past case)
-EXAMPLE_FIRST = re.compile(r"예를 들(어|면)")  # ... nor with an example
-DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
-FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
-SENTENCE_END = re.compile(r"[.?!)]$")
-FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
-STATED_ASPECTS = [  # what a sentence answers by its figures without naming it: '만 39세 이하' answers '나이 제한'
-    (re.compile(r"만\s*\d+\s*세|\d+\s*세\s*(이하|이상|미만|까지)"), {"나이", "연령", "살"}),
-    (re.compile(r"\d+(\.\d+)?\s*%"), {"금리", "이자", "프로", "이율"}),
-]
-
 
 
 @dataclass
@@ -84,20 +81,6 @@ class Reply:
     def answered(self) -> bool:
         """True when the reply answers the question (not an 'I don't know')."""
         return self.kind not in ("unknown", "suggest")
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a passage, list markers, headings and links dropped."""
-    plain = re.sub(r"\[([^\]]+)\]\(https?://\S+\)", r"\1", text)
-    lines = [LIST_MARKER.sub("", line).strip() for line in plain.splitlines()]
-    plain = " ".join(line for line in lines if line and not HEADER_LINE.fullmatch(line))
-    return [sentence for sentence in re.split(r"(?<=[.?!])\s+", plain) if sentence.strip()]
-
-
-def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:
-    """The first `count` sentences of a passage (list markers and links dropped), at most `limit` characters."""
-    short = " ".join(sentences(text)[:count]).strip()
-    return short if len(short) <= limit else short[:limit].rstrip() + "…"
 
 
 class Sourced(Protocol):
@@ -135,70 +118,6 @@ def reply_from_guide(guide: Guide, answer: str, confidence: float) -> Reply:
                  related=list(guide.related),
                  agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
                  confidence=confidence)
-
-
-def led_by(lead: str, own: list[str], count: int) -> str:
-    """`count` sentences of an answer, `lead` first and the others in their order."""
-    return " ".join([lead, *(sentence for sentence in own if sentence != lead)][:count])
-
-
-def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str,
-                          subject: frozenset[str] = frozenset()) -> str | None:
-    """The later sentence of a guide's answer that holds clearly more of the question's words than its first one,
-    unless the first answers yes or no ('네, 개인사업자도 …'); a sentence opening with a year or an example tells of
-    one past case, not the answer."""
-    if len(own) < 2 or DIRECT_ANSWER.match(own[0]):
-        return None
-    first, _ = best_sentence(kb, question, own[:1], subject)
-    gained, best = best_sentence(kb, question, can_lead(own[1:]), subject)
-    return best if gained >= FOCUS_MIN_COVERAGE and gained >= first + FOCUS_GAIN else None
-
-
-def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str],
-                  subject: frozenset[str] = frozenset()) -> tuple[float, str | None]:
-    """The candidate holding the largest share of the question's term weight, with that share (the first of equally
-    good ones). Words of the `subject` every candidate is about (the names in a guide's title) choose nothing, unless
-    the question has no others."""
-    weights = kb.query_terms(question).weights
-    weights = {term: weight for term, weight in weights.items() if term not in subject} or weights
-    return max(((coverage(weights, sentence_terms(sentence)), sentence) for sentence in candidates),
-               key=lambda scored: scored[0], default=(0.0, None))
-
-
-def names_in(title: str) -> frozenset[str]:
-    """The names a guide's title is about (청창사, 소진공 …): every sentence of the guide is about them, so they
-    choose none ('청년창업사관학교 나이 제한' is chosen by 나이 and 제한)."""
-    return frozenset(tokenize(title)) & NAME_TERMS
-
-
-def sentence_terms(sentence: str) -> set[str]:
-    """A sentence's words, and the aspects its figures state (an age limit, a rate)."""
-    return set(tokenize(sentence)).union(*(aspect for figure, aspect in STATED_ASPECTS if figure.search(sentence)))
-
-
-def can_lead(candidates: list[str]) -> list[str]:
-    """The sentences that may open a reply: not one opening with a year or an example (it tells of one past case,
-    not the answer)."""
-    return [sentence for sentence in candidates if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence)]
-
-
-def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str, subject: frozenset[str]) -> str | None:
-    """The detail sentence that holds clearly more of the question's words than every sentence of the guide's
-    answer, if one does (`subject`: the names the guide is about). What is not known never leads (it names the
-    topic's words without answering, and sits behind the details button)."""
-    answered, _ = best_sentence(kb, question, sentences(guide.answer), subject)
-    gained, best = best_sentence(kb, question, can_lead(whole_sentences(guide.detail)), subject)
-    return best if gained >= FOCUS_MIN_COVERAGE and gained >= answered + FOCUS_GAIN else None
-
-
-def whole_sentences(text: str) -> list[str]:
-    """Sentences that stand alone: each line's own, ending a sentence, of a readable length (not a table row, a
-    heading or a 'see above')."""
-    found = []
-    for line in text.splitlines():
-        found.extend(sentence for sentence in sentences(line)
-                     if FOCUS_MIN_CHARS <= len(sentence) <= FOCUS_MAX_CHARS and SENTENCE_END.search(sentence))
-    return found
 
 
 def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:
@@ -350,10 +269,20 @@ def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, progra
         return alone
     together = answer_question(kb, f"{previous} {text}", program_id, topic_of(text))  # '그럼 신청은요?' asks 신청
     if together.kind == "guide" and together.document_id == answer_question(kb, previous).document_id:
-        return follow_up_reply(kb, together.document_id, text, together.confidence) or together
+        focused = follow_up_reply(kb, together.document_id, text, together.confidence)
+        if focused is None and alone.kind == "guide" and alone.document_id != together.document_id \
+                and asks_beyond_names(kb, text):
+            return alone  # in context only the same answer again; the message has a guide of its own
+        return focused or together
     if together.answered or not alone.answered and together.kind == "suggest":
         return together
     return alone
+
+
+def asks_beyond_names(kb: KnowledgeBase, text: str) -> bool:
+    """True when the message holds a word besides the names of agencies and programs: '그럼 매출 없으면요?' asks
+    something of its own, '기보는요?' asks the question before again about another agency."""
+    return any(term not in NAME_TERMS and agency_named_in(term) is None for term in kb.query_terms(text).weights)
 
 
 def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: float) -> Reply | None:

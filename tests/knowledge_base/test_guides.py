@@ -141,6 +141,21 @@ def test_a_new_question_is_not_bent_to_the_one_before(kb: KnowledgeBase) -> None
     assert reply.document_id == answer_question(kb, "정책자금이 뭐예요?").document_id == "policy-fund-definition"
 
 
+@pytest.mark.parametrize(("previous", "follow_up", "guide_id"), [
+    ("휴업 중인데 신청 가능한가요", "그럼 매출 없으면요?", "low-or-no-sales"),
+    ("신보 보증 받고 있는데 중진공 자금도 되나요", "그럼 5년 3회 제한도 걸려요?", "five-year-three-times-rule"),
+])
+def test_a_follow_up_the_answer_before_does_not_speak_to_gets_its_own_guide(kb: KnowledgeBase, previous: str,
+                                                                             follow_up: str, guide_id: str) -> None:
+    assert answer_in_context(kb, follow_up, previous).document_id == guide_id != answer_question(kb, previous).document_id
+
+
+def test_a_follow_up_naming_only_another_agency_asks_the_question_before_again(kb: KnowledgeBase) -> None:
+    previous = "신보 보증 받고 있는데 중진공 자금도 되나요"
+    assert answer_question(kb, "기보는요?").document_id == "kibo-guarantee"  # what 기보 is, alone
+    assert answer_in_context(kb, "기보는요?", previous).document_id == answer_question(kb, previous).document_id
+
+
 def test_follow_up_detection() -> None:
     assert all(map(is_follow_up, ["그럼 세금은요?", "40살이면요?", "예외도 있나요?", "그건 어디서 해요"]))
     assert not any(map(is_follow_up, ["정책자금이 뭐예요?", "세금 체납 있으면 못 받나요?", "안녕하세요"]))
@@ -204,6 +219,20 @@ def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> Non
 def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "소상공인 경영안정자금 금리 얼마에요")
     assert reply.document_id != "emergency-management-stabilization"
+
+
+@pytest.mark.parametrize(("text", "agency"), [
+    ("폐업하면 실업급여 받을 수 있나요", "고용노동부"),  # unemployment benefit: employment insurance
+    ("부가세 조기환급 신청 어떻게 해요", "국세청"),
+])
+def test_a_product_of_another_agency_is_answered_with_that_agency(kb: KnowledgeBase, text: str, agency: str) -> None:
+    reply = answer_question(kb, text)
+    assert reply.kind in {"agency", "guide"} and reply.agency is not None and reply.agency.key == agency, reply
+
+
+def test_a_sentence_sending_the_owner_to_another_guide_never_leads(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "신용보증기금 보증료 얼마에요")
+    assert "안내를 보세요" not in reply.answer.split(". ")[0], reply.answer
 
 
 @pytest.mark.parametrize("text", ["오늘 날씨 어때요", "점심 뭐 먹을까요"])
