@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
@@ -157,15 +158,21 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     Documents about policy funds in general are left out: their names are too generic to match, and so is a name
     right after '소상공인' ('소상공인 경영안정자금' is the small-business agency's fund, not ours)."""
     squeezed = re.sub(r"\s+", "", text)
-    names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
-             if program.category != APPLICATION_CATEGORY for name in (program.title, *program.aliases)]
-    names = [(name, pid) for name, pid in names if len(name) >= MIN_NAME_CHARS]
+    names = program_names(kb)
     found = [(len(name), pid) for name, pid in names
              if name in squeezed and f"{OTHER_AGENCY_PREFIX}{name}" not in squeezed]
     if not found:  # '긴급경영안전자금': one letter typed wrong in a long name
         found = [(len(name), pid) for name, pid in names
                  if len(name) >= MIN_TYPO_NAME_CHARS and one_letter_off(name, squeezed)]
     return max(found)[1] if found else None
+
+
+@lru_cache(maxsize=4)
+def program_names(kb: KnowledgeBase) -> tuple[tuple[str, str], ...]:
+    """Each program's names and aliases long enough to recognise, spaces removed, with the program's id."""
+    names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
+             if program.category != APPLICATION_CATEGORY for name in (program.title, *program.aliases)]
+    return tuple((name, pid) for name, pid in names if len(name) >= MIN_NAME_CHARS)
 
 
 def asks_about_program(kb: KnowledgeBase, program_id: str, text: str, unasked: int = UNASKED_TERMS) -> bool:
@@ -179,9 +186,17 @@ def asks_about_program(kb: KnowledgeBase, program_id: str, text: str, unasked: i
 
 
 def one_letter_off(name: str, text: str) -> bool:
-    """True when some stretch of `text` as long as `name` differs from it in exactly one letter."""
+    """True when some stretch of `text` as long as `name` differs from it in exactly one letter. Such a stretch
+    holds one half of the name exactly, so only the places where a half is found are compared."""
+    half = len(name) // 2
+    starts = set()
+    for part, offset in ((name[:half], 0), (name[half:], half)):
+        found = text.find(part)
+        while found != -1:
+            starts.add(found - offset)
+            found = text.find(part, found + 1)
     return any(sum(a != b for a, b in zip(name, text[start:start + len(name)], strict=True)) == 1
-               for start in range(len(text) - len(name) + 1))
+               for start in starts if 0 <= start <= len(text) - len(name))
 
 
 def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,9 @@ STALE_YEARS = 5
 # Query vectors kept per process: users ask the same questions and recommend() searches with the same profile texts,
 # and embedding a query is most of a search's time (measured by `python -m bot.load_test`).
 QUERY_CACHE_SIZE = 4096
+# load() runs on every action call: it checks the folders' change times each time (a staff answer is used from the
+# next message on) and every document's at most this often (an edit in place).
+FULL_SCAN_SECONDS = 2.0
 
 
 @dataclass
@@ -116,12 +120,30 @@ def _embedder(spec: str) -> Embedder:
 
 
 def _fingerprint(*folders: Path) -> tuple:
-    """Path, change time and size of every document: one scan and one stat per file (runs on every action call)."""
+    """Path, change time and size of every document: one scan and one stat per file."""
     stamps = []
     for folder in folders:
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
             stamps += [(e.path, (st := e.stat()).st_mtime_ns, st.st_size) for e in entries if e.name.endswith(".md")]
     return tuple(sorted(stamps))
+
+
+def _folder_stamps(*folders: Path) -> tuple:
+    """Change time of each folder: a document added, removed or replaced (as staff answers are written) changes
+    it at once; an edit in place shows in the full scan, at most FULL_SCAN_SECONDS later."""
+    stamps = []
+    for folder in folders:
+        try:
+            stamps.append(folder.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _load_key(folder: str, guide_folders: tuple[str, ...], target: str, spec: str) -> tuple:
+    return (str(Path(folder).resolve()), *(str(Path(path).resolve()) for path in guide_folders),
+            str(Path(target).resolve()), spec)
 
 
 def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
@@ -133,7 +155,17 @@ def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
     return [*programs, *(guide.as_document() for guide in guides)]
 
 
-_LOADED: dict[tuple, tuple[tuple, KnowledgeBase]] = {}
+@dataclass
+class _Loaded:
+    """A loaded knowledge base and the document stamps it was loaded with."""
+
+    kb: KnowledgeBase
+    files: tuple
+    folders: tuple
+    scanned: float  # time.monotonic() of the last full scan
+
+
+_LOADED: dict[tuple, _Loaded] = {}
 
 
 class KnowledgeBase:
@@ -175,17 +207,22 @@ class KnowledgeBase:
         guide_folders = (guides_dir(), staff_dir())
         target = index_dir(index_path)
         spec = embedder_spec(embedder)
-        key = (str(folder.resolve()), *(str(path.resolve()) for path in guide_folders), str(target.resolve()), spec)
-        stamp = _fingerprint(folder, *guide_folders)
+        key = _load_key(str(folder), tuple(map(str, guide_folders)), str(target), spec)
+        folders = _folder_stamps(folder, *guide_folders)
         cached = _LOADED.get(key)
-        if cached and cached[0] == stamp:
-            return cached[1]
+        now = time.monotonic()
+        if cached and cached.folders == folders and now - cached.scanned < FULL_SCAN_SECONDS:
+            return cached.kb
+        files = _fingerprint(folder, *guide_folders)
+        if cached and cached.files == files:
+            cached.folders, cached.scanned = folders, now
+            return cached.kb
         programs = load_programs(folder)
         guides = load_guides(*guide_folders)
         model = _embedder(spec)
         index = open_index(_documents(programs, guides), model, target, progress=progress)
         kb = cls(programs, index, model, guides)
-        _LOADED[key] = (stamp, kb)
+        _LOADED[key] = _Loaded(kb, files, folders, now)
         return kb
 
     @staticmethod

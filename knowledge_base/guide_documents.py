@@ -209,6 +209,8 @@ def save_staff_guide(question: str, author: str, answer: str = "", source_url: s
         raise DocumentError(f"no guide '{see}' to link to")
     target.mkdir(parents=True, exist_ok=True)
     path = target / f"{gid}.md"
-    path.write_text(raw, encoding="utf-8")
+    partial = target / f".{gid}.md.partial"  # not a document until it is whole: the loader reads *.md only
+    partial.write_text(raw, encoding="utf-8")
+    os.replace(partial, path)
     guide.path = path
     return guide
