@@ -31,8 +31,10 @@ def handoff_summary(tracker: Tracker, reason: str) -> str:
     return "\n".join(lines)
 
 
-def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[EventType]:
-    """Store a handoff record, tell the user what happens next and pause the bot (listening) for this conversation."""
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str,
+              started: str = "utter_handoff_started") -> list[EventType]:
+    """Store a handoff record, tell the user what happens next (`started`: the response saying so) and pause the bot
+    (listening) for this conversation."""
     try:
         if not handoff.is_silenced(tracker.sender_id):
             handoff.create_handoff(tracker.sender_id, tracker.get_latest_input_channel(),
@@ -41,7 +43,7 @@ def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -
         dispatcher.utter_message(text=f"죄송합니다. 지금은 상담원 연결 요청을 접수하지 못했어요. "
                                       f"{render.CALL_CENTRE}로 전화 주시면 바로 도와드립니다.")
         return []
-    dispatcher.utter_message(response="utter_handoff_started")
+    dispatcher.utter_message(response=started)
     return [ConversationPaused(), ActionExecuted("action_listen")]
 
 
@@ -56,7 +58,7 @@ def unreached_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if not reached_nobody(latest_text(tracker)):
         return None
     dispatcher.utter_message(response="utter_sorry_unreached")
-    return hand_over(dispatcher, tracker, "unreached")
+    return hand_over(dispatcher, tracker, "unreached", started="utter_handoff_started_in_chat")  # no phone number
 
 
 def distress_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
@@ -64,8 +66,7 @@ def distress_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     level = distress_level(latest_text(tracker))
     if not level:
         return None
-    text = "많이 힘드시겠어요. 혼자 고민하지 않으셔도 됩니다. 바로 상담원을 연결해 드릴게요."
+    dispatcher.utter_message(response="utter_distress_handoff")
     if level == 2:
-        text += f"\n지금 마음이 많이 힘드시면 {CRISIS_LINE}로 언제든 전화해 주세요."
-    dispatcher.utter_message(text=text)
+        dispatcher.utter_message(response="utter_crisis_line", crisis_line=CRISIS_LINE)
     return hand_over(dispatcher, tracker, "distress")

@@ -26,6 +26,7 @@ from knowledge_base.leads import (
     led_by,
     names_in,
     sentences,
+    unknown_sentence,
     whole_sentences,
 )
 from knowledge_base.lexical import NAME_TERMS, tokenize
@@ -99,11 +100,12 @@ def first_sources(*documents: Sourced) -> list[Source]:
 
 def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: float) -> Reply:
     """The guide's own answer, led by the sentence that answers the question when the answer's first sentence does
-    not: one of its details ('이자 하루 늦었는데 괜찮겠죠?' → what a day late means first), or a later sentence of
-    the answer ('분할 납부란?' → what instalments are, before whom to call)."""
+    not: that the figure asked for is not confirmed ('기보 보증 한도?'), one of its details ('이자 하루 늦었는데
+    괜찮겠죠?' → what a day late means first), or a later sentence of the answer ('분할 납부란?' → what instalments
+    are, before whom to call)."""
     guide = kb.guides[guide_id]
     own, subject = sentences(guide.answer), names_in(guide.title)
-    lead = focus_sentence(kb, guide, question, subject)
+    lead = unknown_sentence(kb, guide, question) or focus_sentence(kb, guide, question, subject)
     if lead:
         answer = f"{lead} {first_sentences(guide.answer, FOCUSED_ANSWER_SENTENCES)}"
     else:

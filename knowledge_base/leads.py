@@ -23,6 +23,7 @@ DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first se
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 SENTENCE_END = re.compile(r"[.?!)]$")
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
+ASKED_FIGURES = frozenset({"한도", "금리", "이자", "이율", "보증료", "수수료", "기간", "나이", "연령", "비율", "점수"})
 STATED_ASPECTS = [  # what a sentence answers by its figures without naming it: '만 39세 이하' answers '나이 제한'
     (re.compile(r"만\s*\d+\s*세|\d+\s*세\s*(이하|이상|미만|까지)"), {"나이", "연령", "살"}),
     (re.compile(r"\d+(\.\d+)?\s*%"), {"금리", "이자", "프로", "이율"}),
@@ -106,3 +107,16 @@ def whole_sentences(text: str) -> list[str]:
         found.extend(sentence for sentence in sentences(line)
                      if FOCUS_MIN_CHARS <= len(sentence) <= FOCUS_MAX_CHARS and SENTENCE_END.search(sentence))
     return found
+
+
+def unknown_sentence(kb: KnowledgeBase, guide: Guide, question: str) -> str | None:
+    """The sentence of what the guide could not confirm that names the figure asked for ('기보 보증 한도가 어떻게
+    되나요?' → the limit is not confirmed), when nothing else the guide says names or states it: that it is not
+    known is then the answer, before the background."""
+    asked = set(kb.query_terms(question).weights) & ASKED_FIGURES
+    if not asked or not guide.unknown:
+        return None
+    told = set().union(*(sentence_terms(sentence) for sentence in sentences(f"{guide.answer}\n{guide.detail}")))
+    if asked & told:
+        return None
+    return next((sentence for sentence in sentences(guide.unknown) if asked & sentence_terms(sentence)), None)

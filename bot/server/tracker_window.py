@@ -23,8 +23,8 @@ from rasa.shared.core.events import (
     SlotSet,
 )
 
-WINDOW_EVENTS = 60  # last events a turn reads once a session is longer than READ_WHOLE_UP_TO (about 6 turns)
-READ_WHOLE_UP_TO = 100  # a session this long or shorter is read whole
+WINDOW_EVENTS = 40  # last events a turn reads once a session is longer than READ_WHOLE_UP_TO (about 4 turns)
+READ_WHOLE_UP_TO = 60  # a session this long or shorter is read whole (about 6 turns)
 OPENING_EVENTS = 3  # action_session_start, session_started, action_listen
 RESETTING = ("restart", "reset_slots")  # state before these is gone: read the session whole
 STORED_COUNT = "stored_event_count"  # attribute a retrieved tracker carries: how many of its events are stored

@@ -198,7 +198,8 @@ async def test_an_old_program_says_its_facts_are_old(kb, dispatcher, domain):
 async def test_emergency_with_risk_to_life_hands_over(kb, dispatcher, domain):
     tracker = make_tracker("빚 때문에 죽고 싶어요", "ask_emergency_fund")
     events = await ActionEmergencyFastTrack().run(dispatcher, tracker, domain)
-    assert "109" in texts(dispatcher)
+    crisis = next(message for message in dispatcher.messages if message.get("response") == "utter_crisis_line")
+    assert "109" in crisis["crisis_line"] and "{crisis_line}" in str(domain["responses"]["utter_crisis_line"])
     assert events[0] == {"event": "pause", "timestamp": None}
     assert handoff.open_handoff("user-1")["reason"] == "distress"
 

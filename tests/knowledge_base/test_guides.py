@@ -230,6 +230,11 @@ def test_a_product_of_another_agency_is_answered_with_that_agency(kb: KnowledgeB
     assert reply.kind in {"agency", "guide"} and reply.agency is not None and reply.agency.key == agency, reply
 
 
+def test_a_figure_the_guide_could_not_confirm_is_said_first(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "기보 보증 한도가 어떻게 되나요")
+    assert reply.document_id == "kibo-guarantee" and reply.answer.startswith("기보의 현재 보증 한도"), reply.answer
+
+
 def test_a_sentence_sending_the_owner_to_another_guide_never_leads(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "신용보증기금 보증료 얼마에요")
     assert "안내를 보세요" not in reply.answer.split(". ")[0], reply.answer
