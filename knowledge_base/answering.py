@@ -57,7 +57,9 @@ GUIDE_PREFERENCE = 0.01  # a guide answers unless a program passage is clearly c
 AGENCY_MARGIN = 0.03  # a guide of the agency the words name wins over a general guide this little closer
 HOME_MARGIN = 0.015  # ... and, when no other agency is named, one of this agency's over another agency's
 TOPIC_WORDS: tuple[tuple[str, str], ...] = (
-    ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"), ("기간|만기|거치|몇 년", "period"),
+    ("금리|이자|이율", "rate"), ("한도|얼마까지|최대 얼마", "limit"),
+    ("업력", "eligibility"),  # '업력 몇 년까지 돼요' asks who may apply, not the loan period
+    ("기간|만기|거치|몇 년", "period"),
     ("서류", "documents"),
     (r"대상|자격|조건|요건|줄어야|줄었어야|감소해야|누가\s*(가입|신청|받)|누구나", "eligibility"),
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),

@@ -202,6 +202,8 @@ def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb:
     ("새출발기금 신청하면 중진공 대출도 같이 조정되는건가요 캠코랑 묶여서 하는건지", "new-start-fund", "캠코"),
     # the job-retention subsidy is the labour ministry's
     ("직원들 잠깐 휴업시키려고 하는데 고용유지지원금은 어디서 신청해요", "employment-subsidies", "고용노동부"),
+    # how many years in business asks who may apply, not how long the loan runs
+    ("혁신창업사업화자금 업력 몇 년까지 돼요", "startup-foundation-fund", "7년 이내"),
 ])
 def test_a_question_gets_the_document_that_holds_its_answer(kb: KnowledgeBase, question: str, document_id: str,
                                                              fact: str) -> None:
