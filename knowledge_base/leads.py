@@ -21,6 +21,8 @@ EXAMPLE_FIRST = re.compile(r"예를 들(어|면)")  # ... nor with an example
 POINTER = re.compile(r"안내를 (보세요|참고)")  # ... nor send the owner to another guide
 DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
+WHOSE_FIRST = re.compile(r"중진공(\s*정책자금)?(이|은)?\s*아니라")  # an answer opening with whose matter it is ...
+ASKS_WHOSE = re.compile(r"어디|누가|누구|기관|중진공|담당|운영")  # ... answers a question asking that
 SENTENCE_END = re.compile(r"[.?!)]$")
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
 ASKED_FIGURES = frozenset({"한도", "금리", "이자", "이율", "보증료", "수수료", "기간", "나이", "연령", "비율", "점수"})
@@ -51,14 +53,16 @@ def led_by(lead: str, own: list[str], count: int) -> str:
 
 def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str,
                           subject: frozenset[str] = frozenset()) -> str | None:
-    """The later sentence of a guide's answer that holds clearly more of the question's words than its first one,
-    unless the first answers yes or no ('네, 개인사업자도 …'); a sentence opening with a year or an example tells of
-    one past case, not the answer."""
+    """The later sentence of a guide's answer that holds clearly more of the question's words than its first one
+    (any more, when the first only says whose matter it is and the question does not ask that), unless the first
+    answers yes or no ('네, 개인사업자도 …'); a sentence opening with a year or an example tells of one past case,
+    not the answer."""
     if len(own) < 2 or DIRECT_ANSWER.match(own[0]):
         return None
     first, _ = best_sentence(kb, question, own[:1], subject)
     gained, best = best_sentence(kb, question, can_lead(own[1:]), subject)
-    return best if gained >= FOCUS_MIN_COVERAGE and gained >= first + FOCUS_GAIN else None
+    needed = 0.0 if WHOSE_FIRST.search(own[0]) and not ASKS_WHOSE.search(question) else FOCUS_GAIN
+    return best if gained >= FOCUS_MIN_COVERAGE and gained > first and gained >= first + needed else None
 
 
 def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str],

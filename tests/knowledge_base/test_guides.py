@@ -147,7 +147,8 @@ def test_a_new_question_is_not_bent_to_the_one_before(kb: KnowledgeBase) -> None
 ])
 def test_a_follow_up_the_answer_before_does_not_speak_to_gets_its_own_guide(kb: KnowledgeBase, previous: str,
                                                                              follow_up: str, guide_id: str) -> None:
-    assert answer_in_context(kb, follow_up, previous).document_id == guide_id != answer_question(kb, previous).document_id
+    before = answer_question(kb, previous).document_id
+    assert answer_in_context(kb, follow_up, previous).document_id == guide_id != before
 
 
 def test_a_follow_up_naming_only_another_agency_asks_the_question_before_again(kb: KnowledgeBase) -> None:
@@ -223,18 +224,17 @@ def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: Knowledge
     assert reply.document_id != "emergency-management-stabilization"
 
 
-@pytest.mark.parametrize(("text", "agency"), [
-    ("폐업하면 실업급여 받을 수 있나요", "고용노동부"),  # unemployment benefit: employment insurance
-    ("부가세 조기환급 신청 어떻게 해요", "국세청"),
-])
-def test_a_product_of_another_agency_is_answered_with_that_agency(kb: KnowledgeBase, text: str, agency: str) -> None:
-    reply = answer_question(kb, text)
-    assert reply.kind in {"agency", "guide"} and reply.agency is not None and reply.agency.key == agency, reply
-
-
 def test_a_figure_the_guide_could_not_confirm_is_said_first(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "기보 보증 한도가 어떻게 되나요")
     assert reply.document_id == "kibo-guarantee" and reply.answer.startswith("기보의 현재 보증 한도"), reply.answer
+
+
+def test_whose_matter_it_is_leads_only_when_that_is_asked(kb: KnowledgeBase) -> None:
+    """An answer opening with 'not KOSME but …' leads with its sentence on the question's own point."""
+    reply = answer_question(kb, "정부 R&D에 처음 참여할 경우 지원정책은 없나.")
+    assert reply.document_id == "sme-rnd-first-time" and reply.answer.startswith("처음 하는 기업에는"), reply.answer
+    asked = answer_question(kb, "중소기업 R&D 지원은 어디서 신청해요?")
+    assert asked.document_id == "sme-rnd-first-time" and "중진공 정책자금이 아니라" in asked.answer.split(". ")[0]
 
 
 def test_a_sentence_sending_the_owner_to_another_guide_never_leads(kb: KnowledgeBase) -> None:
