@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +22,7 @@ from knowledge_base.embedders import Embedder, create_embedder, embedder_spec
 from knowledge_base.guide_documents import Guide, guides_dir, load_guides, staff_dir
 from knowledge_base.index import ChunkIndex, build, index_dir, open_index
 from knowledge_base.lexical import coverage, question_tokens, top_rows
+from knowledge_base.load_cache import LoadCache, Stamp
 
 # Weighted reciprocal rank fusion; k and the lexical weight were picked on the even-indexed half of the labelled
 # queries (the odd half is held out, see `python -m knowledge_base evaluate`).
@@ -47,9 +46,6 @@ STALE_YEARS = 5
 # Query vectors kept per process: users ask the same questions and recommend() searches with the same profile texts,
 # and embedding a query is most of a search's time (measured by `python -m bot.load_test`).
 QUERY_CACHE_SIZE = 4096
-# load() runs on every action call: it checks the folders' change times each time (a staff answer is used from the
-# next message on) and every document's at most this often (an edit in place).
-FULL_SCAN_SECONDS = 2.0
 
 
 @dataclass
@@ -119,33 +115,6 @@ def _embedder(spec: str) -> Embedder:
     return create_embedder(spec)
 
 
-def _fingerprint(*folders: Path) -> tuple:
-    """Path, change time and size of every document: one scan and one stat per file."""
-    stamps = []
-    for folder in folders:
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
-            stamps += [(e.path, (st := e.stat()).st_mtime_ns, st.st_size) for e in entries if e.name.endswith(".md")]
-    return tuple(sorted(stamps))
-
-
-def _folder_stamps(*folders: Path) -> tuple:
-    """Change time of each folder: a document added, removed or replaced (as staff answers are written) changes
-    it at once; an edit in place shows in the full scan, at most FULL_SCAN_SECONDS later."""
-    stamps = []
-    for folder in folders:
-        try:
-            stamps.append(folder.stat().st_mtime_ns)
-        except OSError:
-            stamps.append(None)
-    return tuple(stamps)
-
-
-@lru_cache(maxsize=64)
-def _load_key(folder: str, guide_folders: tuple[str, ...], target: str, spec: str) -> tuple:
-    return (str(Path(folder).resolve()), *(str(Path(path).resolve()) for path in guide_folders),
-            str(Path(target).resolve()), spec)
-
-
 def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
     """Programs and guides as one list of index documents; a guide may not reuse a program's id."""
     taken = {program.program_id for program in programs}
@@ -155,17 +124,7 @@ def _documents(programs: list[Program], guides: list[Guide]) -> list[Program]:
     return [*programs, *(guide.as_document() for guide in guides)]
 
 
-@dataclass
-class _Loaded:
-    """A loaded knowledge base and the document stamps it was loaded with."""
-
-    kb: KnowledgeBase
-    files: tuple
-    folders: tuple
-    scanned: float  # time.monotonic() of the last full scan
-
-
-_LOADED: dict[tuple, _Loaded] = {}
+_LOADED = LoadCache()
 
 
 class KnowledgeBase:
@@ -207,22 +166,17 @@ class KnowledgeBase:
         guide_folders = (guides_dir(), staff_dir())
         target = index_dir(index_path)
         spec = embedder_spec(embedder)
-        key = _load_key(str(folder), tuple(map(str, guide_folders)), str(target), spec)
-        folders = _folder_stamps(folder, *guide_folders)
-        cached = _LOADED.get(key)
-        now = time.monotonic()
-        if cached and cached.folders == folders and now - cached.scanned < FULL_SCAN_SECONDS:
-            return cached.kb
-        files = _fingerprint(folder, *guide_folders)
-        if cached and cached.files == files:
-            cached.folders, cached.scanned = folders, now
-            return cached.kb
+        key = (str(folder), *map(str, guide_folders), str(target), spec)
+        cached = _LOADED.current(key, (folder, *guide_folders))
+        if cached is not None:
+            return cached
+        stamp = Stamp.of((folder, *guide_folders))
         programs = load_programs(folder)
         guides = load_guides(*guide_folders)
         model = _embedder(spec)
         index = open_index(_documents(programs, guides), model, target, progress=progress)
         kb = cls(programs, index, model, guides)
-        _LOADED[key] = _Loaded(kb, files, folders, now)
+        _LOADED.store(key, stamp, kb)
         return kb
 
     @staticmethod

