@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.answers import previous_question, send_reply, verdict_for_named_program
-from actions.handover import distress_handoff
+from actions.handover import distress_handoff, handoff_if_needed
 from actions.knowledge import get_kb
 from actions.korean import ordinal_position
 from actions.profile import describe
@@ -249,6 +249,9 @@ class ActionAnswerProgramQuestion(Action):
         return "action_answer_program_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        handed_over = handoff_if_needed(dispatcher, tracker)  # '콜센터 전화가 안 돼요' does not ask for the number
+        if handed_over is not None:
+            return handed_over
         verdict = verdict_for_named_program(dispatcher, tracker)
         if verdict is not None:
             return verdict

@@ -16,6 +16,7 @@ from actions.conversation import (
     ActionRestart,
     ActionSessionStart,
 )
+from actions.programs import ActionAnswerProgramQuestion
 from bot.staff import handoff
 from tests.actions.builders import links, make_tracker, payloads, responses, texts, user_event
 
@@ -193,9 +194,11 @@ async def test_distress_in_small_talk_reaches_a_person(dispatcher, domain):
 @pytest.mark.parametrize(("text", "intent"), [
     ("상담 연결하려고 하루종일 전화했는데 아무도 안받네요 진짜 너무하네", "chitchat"),
     ("콜센터 전화가 계속 안 돼요", "ask_question"),
+    ("콜센터 전화가 계속 안 돼요", "ask_contact"),  # the NLU reads it as asking for the number
 ])
 async def test_an_owner_who_reached_nobody_by_phone_gets_a_counsellor_here(dispatcher, domain, kb, text, intent):
-    action = ActionChitchat() if intent == "chitchat" else ActionAnswerQuestion()
+    action = {"chitchat": ActionChitchat(), "ask_contact": ActionAnswerProgramQuestion()}.get(intent,
+                                                                                           ActionAnswerQuestion())
     events = await action.run(dispatcher, make_tracker(text, intent), domain)
     assert events == PAUSE
     assert responses(dispatcher) == ["utter_sorry_unreached", "utter_handoff_started_in_chat"]  # no phone number again
