@@ -144,6 +144,7 @@ def test_a_new_question_is_not_bent_to_the_one_before(kb: KnowledgeBase) -> None
 @pytest.mark.parametrize(("previous", "follow_up", "guide_id"), [
     ("휴업 중인데 신청 가능한가요", "그럼 매출 없으면요?", "low-or-no-sales"),
     ("신보 보증 받고 있는데 중진공 자금도 되나요", "그럼 5년 3회 제한도 걸려요?", "five-year-three-times-rule"),
+    ("정책자금 신청했는데 언제 연락와요", "현장실사는 언제 해요?", "evaluation-site-visit"),  # not a guarantor's
 ])
 def test_a_follow_up_the_answer_before_does_not_speak_to_gets_its_own_guide(kb: KnowledgeBase, previous: str,
                                                                              follow_up: str, guide_id: str) -> None:
