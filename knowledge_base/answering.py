@@ -292,7 +292,8 @@ def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, progra
         if focused is None and alone.kind == "guide" and alone.document_id != together.document_id \
                 and asks_beyond_names(kb, text):
             return alone  # in context only the same answer again; the message has a guide of its own
-        return focused or together
+        unconfirmed = follow_up_reply(kb, together.document_id, text, together.confidence, unknown=True)
+        return focused or unconfirmed or together
     if together.answered or not alone.answered and together.kind == "suggest":
         return together
     return alone
@@ -304,14 +305,17 @@ def asks_beyond_names(kb: KnowledgeBase, text: str) -> bool:
     return any(term not in NAME_TERMS and agency_named_in(term) is None for term in kb.query_terms(text).weights)
 
 
-def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: float) -> Reply | None:
+def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: float,
+                    unknown: bool = False) -> Reply | None:
     """The guide given just before, led by its sentence about the follow-up's own words ('예외도 있나요?' → the
-    exceptions, '분납 중이면요?' → what to do while paying in instalments), when that is not its first sentence
-    already; else None (the same answer again is then the answer)."""
+    exceptions, '분납 중이면요?' → what to do while paying in instalments; with `unknown`, also what the guide could
+    not confirm: '일부만 갚아도 돼요?' → that partial repayment is not confirmed), when that is not its first
+    sentence already; else None (the same answer again is then the answer)."""
     guide = kb.guides[guide_id]
     answer = sentences(guide.answer)
     first, _ = best_sentence(kb, text, answer[:1])
-    gained, lead = best_sentence(kb, text, [*answer[1:], *can_lead(whole_sentences(guide.detail))])
+    later = [*answer[1:], *can_lead(whole_sentences(guide.detail)), *(sentences(guide.unknown) if unknown else [])]
+    gained, lead = best_sentence(kb, text, later)
     if lead is None or gained < FOCUS_MIN_COVERAGE or gained <= first:
         return None
     return reply_from_guide(guide, led_by(lead, answer, FOCUSED_ANSWER_SENTENCES + 1), confidence)

@@ -152,6 +152,11 @@ def test_a_follow_up_the_answer_before_does_not_speak_to_gets_its_own_guide(kb: 
     assert answer_in_context(kb, follow_up, previous).document_id == guide_id != before
 
 
+def test_a_follow_up_on_what_the_guide_could_not_confirm_is_told_so(kb: KnowledgeBase) -> None:
+    reply = answer_in_context(kb, "일부만 먼저 갚는 것도 돼요?", "중진공 대출 중도상환하면 수수료 있나요")
+    assert reply.document_id == "early-repayment" and reply.answer.startswith("대출금의 일부만 먼저 갚는"), reply.answer
+
+
 def test_a_follow_up_naming_only_another_agency_asks_the_question_before_again(kb: KnowledgeBase) -> None:
     previous = "신보 보증 받고 있는데 중진공 자금도 되나요"
     assert answer_question(kb, "기보는요?").document_id == "kibo-guarantee"  # what 기보 is, alone
