@@ -33,6 +33,12 @@ AGENCY_WORDS: tuple[tuple[str, str], ...] = (
     ("햇살론|서민금융|미소금융", "서민금융진흥원"),
     ("무역\\s*보험|k-?sure|케이슈어", "무역보험공사"),
 )
+# Products owners name without their agency: they say whose matter a question is when no guide answers it, but do not
+# steer which guide answers (that agency's guides are about other things: unpaid wages, the tax-base certificate).
+PRODUCT_WORDS: tuple[tuple[str, str], ...] = (
+    ("실업\\s*급여", "고용노동부"),  # paid from employment insurance (고용보험)
+    ("부가세\\s*(신고|환급|조기)|조기\\s*환급|종합\\s*소득세|종소세", "국세청"),  # tax returns and refunds
+)
 # Site names shown with a source link, by host (anything else shows its host).
 PUBLISHERS = {
     "newsis.com": "뉴시스", "news1.kr": "뉴스1", "hankyung.com": "한국경제", "etnews.com": "전자신문",
@@ -88,6 +94,12 @@ def agency_named_in(text: str) -> Agency | None:
         if re.search(pattern, lowered) and key in agencies:
             return agencies[key]
     return None
+
+
+def agency_of_product(text: str) -> Agency | None:
+    """The other agency whose product the text names (PRODUCT_WORDS), else None."""
+    agencies = load_agencies()
+    return next((agencies[key] for pattern, key in PRODUCT_WORDS if re.search(pattern, text) and key in agencies), None)
 
 
 def publisher_of(url: str) -> str:

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
-from knowledge_base.agencies import HOME_AGENCY, Agency, agency_named_in, load_agencies, publisher_of
+from knowledge_base.agencies import (
+    HOME_AGENCY,
+    Agency,
+    agency_named_in,
+    agency_of_product,
+    load_agencies,
+    publisher_of,
+)
 from knowledge_base.api import KnowledgeBase, Passage
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.eligibility import check
@@ -137,8 +144,9 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
 
 
 def not_known(text: str, confidence: float = 0.0) -> Reply:
-    """'Not known', naming the agency the question belongs to when its words point elsewhere."""
-    agency = agency_named_in(text)
+    """'Not known', naming the agency the question belongs to when its words or a product it names point
+    elsewhere."""
+    agency = agency_named_in(text) or agency_of_product(text)
     if agency and agency.key != HOME_AGENCY:
         return Reply(kind="agency", answer=f"{agency.name}에서 맡고 있는 일이에요. {agency.handles}".strip(),
                      agency=agency, confidence=confidence)
@@ -273,7 +281,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
         return program_reply(kb, best_program, topic)
-    if near:
+    if near and agency_of_product(text) is None:  # '폐업하면 실업급여 …': the labour ministry's, not a pick of ours
         return Reply(kind="suggest", answer="", related=[guide.document_id for guide in guides[:SUGGESTIONS]],
                      confidence=guide_close)
     return not_known(text, max(p.cosine for p in passages))

@@ -230,6 +230,16 @@ def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: Knowledge
     assert reply.document_id != "emergency-management-stabilization"
 
 
+@pytest.mark.parametrize(("text", "agency"), [
+    ("폐업하면 실업급여 받을 수 있나요", "고용노동부"),  # unemployment benefit: employment insurance
+    ("부가세 조기환급 신청 어떻게 해요", "국세청"),
+])
+def test_a_product_of_another_agency_that_no_guide_answers_names_that_agency(kb: KnowledgeBase, text: str,
+                                                                              agency: str) -> None:
+    reply = answer_question(kb, text)
+    assert reply.kind == "agency" and reply.agency is not None and reply.agency.key == agency, reply
+
+
 def test_a_figure_the_guide_could_not_confirm_is_said_first(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "기보 보증 한도가 어떻게 되나요")
     assert reply.document_id == "kibo-guarantee" and reply.answer.startswith("기보의 현재 보증 한도"), reply.answer
