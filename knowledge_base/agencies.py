@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import yaml
 
 from knowledge_base.documents import PACKAGE_DIR
+from knowledge_base.guide_documents import Source
 
 AGENCIES_FILE = PACKAGE_DIR / "agencies.yml"
 HOME_AGENCY = "중진공"
@@ -70,7 +71,7 @@ class Agency:
     contact: str
     url: str
     note: str = ""
-    source_urls: tuple[str, ...] = field(default_factory=tuple)
+    sources: tuple[Source, ...] = field(default_factory=tuple)
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +83,9 @@ def load_agencies(path: Path = AGENCIES_FILE) -> dict[str, Agency]:
     return {str(key): Agency(key=str(key), name=str(item.get("name") or key), handles=str(item.get("handles") or ""),
                              contact=str(item.get("contact") or ""), url=str(item.get("url") or ""),
                              note=str(item.get("note") or ""),
-                             source_urls=tuple(str(s.get("url")) for s in item.get("sources") or [] if s.get("url")))
+                             sources=tuple(Source(str(s.get("publisher") or publisher_of(str(s["url"]))),
+                                                  int(s.get("year") or 0), str(s["url"]))
+                                           for s in item.get("sources") or [] if s.get("url")))
             for key, item in raw.items() if isinstance(item, dict)}
 
 

@@ -149,7 +149,7 @@ def not_known(text: str, confidence: float = 0.0) -> Reply:
     agency = agency_named_in(text) or agency_of_product(text)
     if agency and agency.key != HOME_AGENCY:
         return Reply(kind="agency", answer=f"{agency.name}에서 맡고 있는 일이에요. {agency.handles}".strip(),
-                     agency=agency, confidence=confidence)
+                     sources=list(agency.sources), agency=agency, confidence=confidence)
     return Reply(kind="unknown", answer="", confidence=confidence)
 
 

@@ -238,6 +238,7 @@ def test_a_product_of_another_agency_that_no_guide_answers_names_that_agency(kb:
                                                                               agency: str) -> None:
     reply = answer_question(kb, text)
     assert reply.kind == "agency" and reply.agency is not None and reply.agency.key == agency, reply
+    assert reply.sources and all(source.year >= 2000 and source.url.startswith("http") for source in reply.sources)
 
 
 def test_a_figure_the_guide_could_not_confirm_is_said_first(kb: KnowledgeBase) -> None:
