@@ -91,18 +91,18 @@ def load_agencies(path: Path = AGENCIES_FILE) -> dict[str, Agency]:
 
 def agency_named_in(text: str) -> Agency | None:
     """The other agency whose business the text's words point to, else None."""
-    lowered = text.lower()
-    agencies = load_agencies()
-    for pattern, key in AGENCY_WORDS:
-        if re.search(pattern, lowered) and key in agencies:
-            return agencies[key]
-    return None
+    return _first_agency(AGENCY_WORDS, text)
 
 
 def agency_of_product(text: str) -> Agency | None:
     """The other agency whose product the text names (PRODUCT_WORDS), else None."""
-    agencies = load_agencies()
-    return next((agencies[key] for pattern, key in PRODUCT_WORDS if re.search(pattern, text) and key in agencies), None)
+    return _first_agency(PRODUCT_WORDS, text)
+
+
+def _first_agency(words: tuple[tuple[str, str], ...], text: str) -> Agency | None:
+    """The agency of the first of `words` (pattern, agency key) the text matches, in their order."""
+    lowered, agencies = text.lower(), load_agencies()
+    return next((agencies[key] for pattern, key in words if re.search(pattern, lowered) and key in agencies), None)
 
 
 def publisher_of(url: str) -> str:

@@ -179,7 +179,7 @@ def program_named_in(kb: KnowledgeBase, text: str) -> str | None:
     return max(found)[1] if found else None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # the current knowledge base's only: a replaced one (a staff answer reloads) is not kept alive
 def program_names(kb: KnowledgeBase) -> tuple[tuple[str, str], ...]:
     """Each program's names and aliases long enough to recognise, spaces removed, with the program's id."""
     names = [(re.sub(r"\s+", "", name), pid) for pid, program in kb.programs.items()
@@ -300,8 +300,8 @@ def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, progra
         if focused is None and alone.kind == "guide" and alone.document_id != together.document_id \
                 and asks_beyond_names(kb, text):
             return alone  # in context only the same answer again; the message has a guide of its own
-        unconfirmed = follow_up_reply(kb, together.document_id, text, together.confidence, unknown=True)
-        return focused or unconfirmed or together
+        return focused or follow_up_reply(kb, together.document_id, text, together.confidence, unknown=True) \
+            or together
     if together.answered or not alone.answered and together.kind == "suggest":
         return together
     return alone
