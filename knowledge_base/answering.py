@@ -69,6 +69,7 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("기간|만기|거치|몇 년", "period"),
     ("서류", "documents"),
     (r"대상|자격|조건|요건|줄어야|줄었어야|감소해야|누가\s*(가입|신청|받)|누구나", "eligibility"),
+    (r"신청\s*(이\s*)?(가능|되|돼|할\s*수\s*있)", "eligibility"),  # '신청 되나요?' asks who may, not how
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),
 )
 CANDIDATES = 5
@@ -134,11 +135,16 @@ def reply_from_guide(guide: Guide, answer: str, confidence: float) -> Reply:
 
 def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:
     """The program section that matched, cut to its first sentences, when the question asks about an aspect
-    (limit, documents …); else ('혁신성장지원자금이란?') what the program is: its summary."""
+    (limit, documents …) — that aspect's own text when only the program's card matched ('이런 것도 긴경
+    대상인가요' → who may apply); else ('혁신성장지원자금이란?') what the program is: its summary."""
     program = kb.get(passage.document_id)
     section = passage.section if passage.section in program.sections else "개요"
-    text = program.sections.get(section) or program.summary
-    answer = first_sentences(text) if aspect and section != "요약" else program.summary
+    asked = kb.answer(program.program_id, aspect) if aspect and passage.section not in program.sections else None
+    if asked is not None:
+        answer = first_sentences(asked.body)
+    else:
+        text = program.sections.get(section) or program.summary
+        answer = first_sentences(text) if aspect and section != "요약" else program.summary
     return Reply(kind="program", answer=answer, document_id=program.program_id,
                  sources=first_sources(program), confidence=passage.cosine)
 

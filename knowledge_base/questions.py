@@ -12,6 +12,7 @@ QUESTION_ENDINGS = re.compile(
     r"어때요|맞아요|뭔가요|뭐예요|뭐에요|뭐죠|인데요|는데요|건가요|인지|"
     r"[되하있없]나\s*$|[될할갈볼줄쓸받낼을일걸]까\s*$|냐|니\s*$|임\s*$)"
     r"\s*[?!.~ㅠㅜ]*\s*$")
+SENTENCE_BREAK = re.compile(r"(?<=[?？!.~])\s+|\n")
 QUESTION_WORDS = re.compile(
     r"(뭐|무엇|무슨|언제|어디|어떻게|어떡|왜|얼마|몇|누가|누구|어떤|어느|가능|되나|될까|방법|차이)")
 DOMAIN_WORDS = re.compile(
@@ -52,9 +53,10 @@ NOBODY_REACHED = re.compile(
 
 
 def is_question(text: str) -> bool:
-    """True for a message that asks something (question ending, question mark or question word)."""
-    text = text.strip()
-    return bool(text) and bool(QUESTION_ENDINGS.search(text) or QUESTION_WORDS.search(text))
+    """True for a message that asks something (question ending, question mark or question word), also when the
+    question is not its last sentence ('상가 사는 것도 시설자금인가요? 운전자금이랑 헷갈려서')."""
+    parts = [part.strip() for part in SENTENCE_BREAK.split(text)]
+    return any(QUESTION_ENDINGS.search(part) for part in parts if part) or bool(QUESTION_WORDS.search(text))
 
 
 def is_follow_up(text: str) -> bool:

@@ -267,6 +267,8 @@ def test_questions_outside_the_domain_are_not_answered(kb: KnowledgeBase, text: 
 def test_question_and_domain_detection() -> None:
     assert is_question("심사 결과는 언제 나와요") and is_question("보증 중복 되나")
     assert not is_question("음 그러니까") and not is_question("감사합니다")
+    assert is_question("상가 사는것도 시설자금으로 치나요? 운전자금이랑 헷갈려서")  # the question comes first
+    assert not is_question("제조업 5년차요. 직원 10명")
     assert mentions_domain("세금 체납 있는데") and not mentions_domain("ㅋㅋㅋ 좋네요")
     troubles = ("요즘 장사가 안돼요", "월세 낼 돈이 없네", "가게 문 닫을까 봐요",
                 "돈 빌릴 데가 없어요", "빚 때문에 잠이 안 와요")
@@ -274,6 +276,16 @@ def test_question_and_domain_detection() -> None:
     assert not mentions_domain("오늘 점심은 돈가스 먹었어요")
     assert reached_nobody("하루종일 전화했는데 아무도 안받네요") and reached_nobody("콜센터 연결이 안 돼요")
     assert not reached_nobody("잠깐 전화 좀 받고 올게요") and not reached_nobody("상담 받고 싶어요")
+
+
+def test_asking_whether_one_may_apply_is_answered_with_who_may_apply(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "신시장진출지원자금은 수출실적 없어도 신청 가능해요?")
+    assert reply.document_id == "export-entry-fund" and "10만불" in reply.answer, reply.answer
+
+
+def test_an_aspect_asked_of_a_program_found_by_its_card_is_answered_from_that_aspect(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "주거래처 조선소가 발주를 다 끊어서 일감이 아예 없어요 이런 것도 긴경 대상인가요")
+    assert reply.kind == "program" and "10% 이상" in reply.answer, reply.answer
 
 
 def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs(kb: KnowledgeBase) -> None:
