@@ -63,6 +63,9 @@ NUMBER_WITH_PUNCT: list[dict[str, Any]] = [
     {"_": {EXTENSION: True}, "OP": "*"},
 ]
 
+# Words after a figure that make it a rule's bound, not the owner's fact ('39세 이하', '7년 미만').
+RULE_BOUNDS = ("이하", "이상", "미만", "초과", "까지")
+
 PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "money": [[*NUMBER_WITH_PUNCT, {"ORTH": "원", "OP": "?"}], [*NUMBER, {"ORTH": "원", "OP": "?"}]],
     "rep_age": [  # 세면: Mecab keeps "41세면" ("if 41 years old") as one morpheme
@@ -149,7 +152,7 @@ class EntityMatcher:
         self.longest_alias = max(len(alias) for alias in self.aliases)
         self._normalisers: dict[str, Callable[[Span, str], Any]] = {
             "money": lambda span, _: normalizers.normalize_money(span.text),
-            "rep_age": lambda span, _: normalizers.normalize_rep_age(span.text),
+            "rep_age": self._rep_age,
             "employee_count": lambda span, _: normalizers.normalize_employee_count(span.text),
             "business_age": self._business_age,
             "revenue_change": self._revenue_change,
@@ -162,6 +165,13 @@ class EntityMatcher:
         left = doc[max(0, span.start - before):span.start].text
         right = doc[span.end:min(len(doc), span.end + after)].text
         return left, right
+
+    def _rep_age(self, span: Span, _: str) -> int | None:
+        """The representative's age, unless the number is a rule's bound ('만39세 이하죠?' asks the limit)."""
+        _, right = self._window(span, 0, 2)
+        if right.replace(" ", "").startswith(RULE_BOUNDS):
+            return None
+        return normalizers.normalize_rep_age(span.text)
 
     def _business_age(self, span: Span, _: str) -> float | None:
         left, right = self._window(span, 4, 4)

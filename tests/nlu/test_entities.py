@@ -67,6 +67,7 @@ def test_extracts_normalised_entities(text: str, expected: list[tuple[str, str, 
     ("직원 수는 그대로예요", "revenue_change"),
     ("스마트공장 도입하려는데요", "industry"),     # a program topic, not the manufacturing industry
     ("상환 기간 5년이에요", "business_age"),       # a loan period, not years in business
+    ("청년전용창업자금 만39세 이하죠?", "rep_age"),  # the program's age limit, not the owner's age
 ])
 def test_no_false_entities(text: str, entity: str) -> None:
     assert entity not in {name for name, _, _ in found(text)}
