@@ -38,7 +38,8 @@ AGENCY_WORDS: tuple[tuple[str, str], ...] = (
 # steer which guide answers (that agency's guides are about other things: unpaid wages, the tax-base certificate).
 PRODUCT_WORDS: tuple[tuple[str, str], ...] = (
     ("실업\\s*급여", "고용노동부"),  # paid from employment insurance (고용보험)
-    ("부가세\\s*(신고|환급|조기)|조기\\s*환급|종합\\s*소득세|종소세", "국세청"),  # tax returns and refunds
+    # tax returns, refunds and paying later ('부가세 낼 돈이 없는데 분납이나 연장 되나요')
+    ("부가세.{0,12}(신고|환급|조기|분납|납부|연장|낼)|조기\\s*환급|종합\\s*소득세|종소세|납부\\s*기한", "국세청"),
 )
 # Site names shown with a source link, by host (anything else shows its host).
 PUBLISHERS = {
