@@ -73,11 +73,19 @@ class Chunk:
     program_id: str
     section: str
     text: str
+    embedded_as: str = ""  # the text whose vector stands for this one, when not its own (see chunk_program)
+
+    @property
+    def embedding_text(self) -> str:
+        """The text that is embedded for this chunk."""
+        return self.embedded_as or self.text
 
     @property
     def key(self) -> str:
         """Content hash that identifies this chunk's embedding."""
-        return hashlib.sha256(f"{self.program_id}\n{self.section}\n{self.text}".encode()).hexdigest()[:32]
+        shared = f"\n{self.embedded_as}" if self.embedded_as else ""
+        content = f"{self.program_id}\n{self.section}\n{self.text}{shared}"
+        return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
 def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
@@ -235,11 +243,19 @@ def validate_folder(programs_dir: Path | None = None) -> list[str]:
 
 
 def chunk_program(program: Program) -> list[Chunk]:
-    """Index units: a title card (name, aliases, summary) plus one chunk per section, each prefixed with the name."""
+    """Index units: a title card (name, aliases, summary) plus one chunk per section, each prefixed with the name.
+    A guide's summary is its answer, so its card shares the answer chunk's vector (embedding it again would only
+    lengthen the build) while keeping its own words for lexical search."""
     card = " ".join([program.title, *program.aliases, program.family, program.summary])
-    chunks = [Chunk(program.program_id, "요약", card)]
+    sections = [Chunk(program.program_id, name, f"{program.title} {name}: {' '.join(_plain(text).split())}")
+                for name, text in program.sections.items()]
+    same = next((chunk.text for chunk, text in zip(sections, program.sections.values(), strict=True)
+                 if program.kind == "guide" and text == program.summary), "")
+    chunks = [Chunk(program.program_id, "요약", card, embedded_as=same)]
     chunks += [Chunk(program.program_id, QUESTION_SECTION, question) for question in program.questions]
-    for name, text in program.sections.items():
-        plain = re.sub(r"[*_`>#\[\]]|\(https?://\S+\)", " ", text)
-        chunks.append(Chunk(program.program_id, name, f"{program.title} {name}: {' '.join(plain.split())}"))
-    return chunks
+    return chunks + sections
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis, brackets and link targets removed."""
+    return re.sub(r"[*_`>#\[\]]|\(https?://\S+\)", " ", text)

@@ -150,17 +150,17 @@ def _build(programs: Sequence[Program], embedder: Embedder, folder: Path, progre
     chunks = [chunk for program in programs for chunk in chunk_program(program)]
     vector_cache, token_cache = _read_cache(folder, embedder.name)
     missing = [c for c in chunks if c.key not in vector_cache]
+    texts = list(dict.fromkeys(c.embedding_text for c in missing))  # a text shared by two chunks is embedded once
     fresh: dict[str, np.ndarray] = {}
     batch = 16
-    bar = tqdm(total=len(missing), desc=f"embedding chunks ({embedder.name})", unit="chunk",
-               disable=not progress or not missing)
-    for start in range(0, len(missing), batch):
-        part = missing[start:start + batch]
-        for chunk, vector in zip(part, embedder.embed_documents([c.text for c in part]), strict=True):
-            fresh[chunk.key] = vector
+    bar = tqdm(total=len(texts), desc=f"embedding chunks ({embedder.name})", unit="chunk",
+               disable=not progress or not texts)
+    for start in range(0, len(texts), batch):
+        part = texts[start:start + batch]
+        fresh.update(zip(part, embedder.embed_documents(part), strict=True))
         bar.update(len(part))
     bar.close()
-    vector_cache.update(fresh)
+    vector_cache.update({c.key: fresh[c.embedding_text] for c in missing})
     vectors = np.stack([vector_cache[c.key] for c in chunks]).astype(np.float32)
     tokens = [token_cache.get(c.key) or tokenize(c.text) for c in chunks]
     index = build_faiss(vectors)
@@ -184,7 +184,7 @@ def _build(programs: Sequence[Program], embedder: Embedder, folder: Path, progre
         os.replace(tmp / name, folder / name)
     return BuildReport(
         chunks=len(chunks), programs=sum(not p.is_guide for p in programs), guides=sum(p.is_guide for p in programs),
-        embedded=len(missing), reused=len(chunks) - len(missing),
+        embedded=len(texts), reused=len(chunks) - len(missing),
         rebuilt=bool(missing), index_type=index_type, seconds=round(time.perf_counter() - started, 3),
     )
 

