@@ -235,7 +235,10 @@ def guide_detail_text(guide: Guide) -> str:
 
 def verdict_text(verdict: Verdict, titles: dict[str, str]) -> str:
     """Yes / no / cannot tell for one program, the condition that decides it, and programs that fit instead."""
-    if verdict.eligible is True:
+    unchecked = ", ".join(SLOT_LABELS.get(key, key) for key in verdict.missing)
+    if verdict.eligible is True and verdict.missing:  # '만39세 이하죠? 2년 반 됐는데': the age is still open
+        head = f"말씀하신 조건은 {verdict.title}의 대상 조건에 맞아요. 다만 {unchecked}은(는) 아직 확인하지 못했어요."
+    elif verdict.eligible is True:
         head = f"네, 말씀하신 조건이면 {verdict.title}의 대상 조건에 맞아요."
     elif verdict.eligible is False:
         head = f"아니요, {verdict.title}은(는) 대상 조건에 맞지 않아요."
@@ -244,8 +247,8 @@ def verdict_text(verdict: Verdict, titles: dict[str, str]) -> str:
     lines = [head]
     if verdict.deciding:
         lines.append("근거: " + "; ".join(verdict.deciding))
-    if verdict.eligible is None and verdict.missing:
-        lines.append("알려 주시면 확인해 드릴게요: " + ", ".join(SLOT_LABELS.get(key, key) for key in verdict.missing))
+    if verdict.eligible is not False and verdict.missing:
+        lines.append(f"알려 주시면 확인해 드릴게요: {unchecked}")
     if verdict.alternatives:
         lines.append("대신 살펴볼 만한 사업: " + ", ".join(titles.get(pid, pid) for pid in verdict.alternatives))
     if verdict.source:

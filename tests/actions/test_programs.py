@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from actions import render
 from actions.programs import (
     ActionAnswerProgramQuestion,
     ActionEmergencyFastTrack,
@@ -16,6 +17,7 @@ from actions.render import terms_lines
 from actions.tracker_utils import recent_query
 from bot.staff import handoff
 from knowledge_base import Answer
+from knowledge_base.answering import Verdict
 from tests.actions.builders import links, make_tracker, payloads, texts, user_event
 
 YEAR = re.compile(r"20\d\d")
@@ -265,3 +267,13 @@ async def test_a_named_program_with_company_facts_gets_a_verdict_whatever_the_in
     await ActionSearchPrograms().run(dispatcher, tracker, domain)
     said = texts(dispatcher)  # the test programs' rules are not the engine's, so the verdict here is 'cannot tell'
     assert said.startswith("청년전용창업자금은(는) 말씀하신 정보만으로는") and "대신 살펴볼 만한 사업" in said
+
+
+def test_a_yes_with_conditions_still_open_says_which_are_open() -> None:
+    verdict = Verdict(program_id="youth-startup-fund", title="청년전용창업자금", eligible=True,
+                      deciding=["업력 2.5년 → 업력 3년 미만 조건 충족"], missing=["rep_age"], alternatives=[],
+                      source=None)
+    said = render.verdict_text(verdict, {})
+    assert not said.startswith("네") and "대표자 나이" in said.split("\n")[0]
+    closed = Verdict(**{**verdict.__dict__, "missing": []})
+    assert render.verdict_text(closed, {}).startswith("네, 말씀하신 조건이면 청년전용창업자금")
