@@ -33,6 +33,7 @@ AGENCY_WORDS: tuple[tuple[str, str], ...] = (
     ("임대차|권리금|상가\\s*임대", "임대차분쟁조정위원회"),
     ("햇살론|서민금융|미소금융", "서민금융진흥원"),
     ("무역\\s*보험|k-?sure|케이슈어", "무역보험공사"),
+    ("대한\\s*상의|대한\\s*상공\\s*회의소|상공\\s*회의소|work\\.?\\s*ai|워크\\s*ai", "대한상의"),
 )
 # Products owners name without their agency: they say whose matter a question is when no guide answers it, but do not
 # steer which guide answers (that agency's guides are about other things: unpaid wages, the tax-base certificate).

@@ -287,7 +287,9 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
         return program_reply(kb, best_program, topic)
-    if near and agency_of_product(text) is None:  # '폐업하면 실업급여 …': the labour ministry's, not a pick of ours
+    # '폐업하면 실업급여 …', '대한상의 AI 교육 …': the matter of an agency no guide is about, not a pick of ours
+    theirs = elsewhere is not None and all(guide.agency != elsewhere.key for guide in kb.guides.values())
+    if near and agency_of_product(text) is None and not theirs:
         return Reply(kind="suggest", answer="", related=[guide.document_id for guide in guides[:SUGGESTIONS]],
                      confidence=guide_close)
     return not_known(text, max(p.cosine for p in passages))

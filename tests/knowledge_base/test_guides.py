@@ -233,6 +233,8 @@ def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: Knowledge
 @pytest.mark.parametrize(("text", "agency"), [
     ("폐업하면 실업급여 받을 수 있나요", "고용노동부"),  # unemployment benefit: employment insurance
     ("부가세 조기환급 신청 어떻게 해요", "국세청"),
+    ("부가세 낼 돈이 없는데 분납이나 연장 되나요", "국세청"),
+    ("대한상의에서 하는 AI 교육도 중소기업 직원이면 국비지원 되는건가요", "대한상의"),  # an agency no guide is about
 ])
 def test_a_product_of_another_agency_that_no_guide_answers_names_that_agency(kb: KnowledgeBase, text: str,
                                                                               agency: str) -> None:
