@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+from actions.korean import topic_particle
 from actions.profile import SLOT_LABELS
 from knowledge_base import Answer, Hit, Program
 from knowledge_base.agencies import publisher_of
@@ -237,7 +238,8 @@ def verdict_text(verdict: Verdict, titles: dict[str, str]) -> str:
     """Yes / no / cannot tell for one program, the condition that decides it, and programs that fit instead."""
     unchecked = ", ".join(SLOT_LABELS.get(key, key) for key in verdict.missing)
     if verdict.eligible is True and verdict.missing:  # '만39세 이하죠? 2년 반 됐는데': the age is still open
-        head = f"말씀하신 조건은 {verdict.title}의 대상 조건에 맞아요. 다만 {unchecked}은(는) 아직 확인하지 못했어요."
+        head = (f"말씀하신 조건은 {verdict.title}의 대상 조건에 맞아요. "
+                f"다만 {topic_particle(unchecked)} 아직 확인하지 못했어요.")
     elif verdict.eligible is True:
         head = f"네, 말씀하신 조건이면 {verdict.title}의 대상 조건에 맞아요."
     elif verdict.eligible is False:

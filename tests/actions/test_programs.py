@@ -274,6 +274,6 @@ def test_a_yes_with_conditions_still_open_says_which_are_open() -> None:
                       deciding=["업력 2.5년 → 업력 3년 미만 조건 충족"], missing=["rep_age"], alternatives=[],
                       source=None)
     said = render.verdict_text(verdict, {})
-    assert not said.startswith("네") and "대표자 나이" in said.split("\n")[0]
+    assert not said.startswith("네") and "다만 대표자 나이는 아직" in said.split("\n")[0]
     closed = Verdict(**{**verdict.__dict__, "missing": []})
     assert render.verdict_text(closed, {}).startswith("네, 말씀하신 조건이면 청년전용창업자금")
