@@ -24,6 +24,7 @@ FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 WHOSE_FIRST = re.compile(r"중진공(\s*정책자금)?(이|은)?\s*아니라")  # an answer opening with whose matter it is ...
 ASKS_WHOSE = re.compile(r"어디|누가|누구|기관|중진공|담당|운영")  # ... answers a question asking that
 SENTENCE_END = re.compile(r"[.?!)]$")
+PHRASE_END = re.compile(r"[.?!]$")  # a list item ending so is a sentence, not a phrase
 FOCUSED_ANSWER_SENTENCES = 2  # the answer's sentences kept after a leading detail, so the reply stays short
 ASKED_FIGURES = frozenset({"한도", "금리", "이자", "이율", "보증료", "수수료", "기간", "나이", "연령", "비율", "점수"})
 STATED_ASPECTS = [  # what a sentence answers by its figures without naming it: '만 39세 이하' answers '나이 제한'
@@ -33,11 +34,30 @@ STATED_ASPECTS = [  # what a sentence answers by its figures without naming it: 
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a passage, list markers, headings and links dropped."""
+    """The sentences of a passage, list markers, headings and links dropped; a list of phrases ('- 거래처 도산',
+    '- 기술유출 피해') becomes one sentence listing them."""
     plain = re.sub(r"\[([^\]]+)\]\(https?://\S+\)", r"\1", text)
-    lines = [LIST_MARKER.sub("", line).strip() for line in plain.splitlines()]
-    plain = " ".join(line for line in lines if line and not HEADER_LINE.fullmatch(line))
-    return [sentence for sentence in re.split(r"(?<=[.?!])\s+", plain) if sentence.strip()]
+    parts: list[str] = []
+    items: list[str] = []
+    for line in (line.strip() for line in plain.splitlines()):
+        if LIST_MARKER.match(line):
+            items.append(LIST_MARKER.sub("", line).strip())
+            continue
+        if items:
+            parts.append(listed(items))
+            items = []
+        if line and not HEADER_LINE.fullmatch(line):
+            parts.append(line)
+    if items:
+        parts.append(listed(items))
+    return [sentence for sentence in re.split(r"(?<=[.?!])\s+", " ".join(parts)) if sentence.strip()]
+
+
+def listed(items: list[str]) -> str:
+    """List items as running text: sentences one after another, phrases joined by commas into one sentence."""
+    if len(items) == 1 or any(PHRASE_END.search(item) for item in items):
+        return " ".join(items)
+    return ", ".join(items) + "."
 
 
 def first_sentences(text: str, count: int = ANSWER_SENTENCES, limit: int = ANSWER_CHARS) -> str:

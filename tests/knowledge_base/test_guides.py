@@ -288,6 +288,7 @@ def test_asking_whether_one_may_apply_is_answered_with_who_may_apply(kb: Knowled
 def test_an_aspect_asked_of_a_program_found_by_its_card_is_answered_from_that_aspect(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "주거래처 조선소가 발주를 다 끊어서 일감이 아예 없어요 이런 것도 긴경 대상인가요")
     assert reply.kind == "program" and "10% 이상" in reply.answer, reply.answer
+    assert "거래처 도산(부도), 기술유출 피해" in reply.answer  # the listed causes read as one sentence
 
 
 def test_an_age_over_the_limit_is_a_no_with_the_deciding_rule_and_other_programs(kb: KnowledgeBase) -> None:
