@@ -256,6 +256,11 @@ def test_whose_matter_it_is_leads_only_when_that_is_asked(kb: KnowledgeBase) -> 
     assert asked.document_id == "sme-rnd-first-time" and "중진공 정책자금이 아니라" in asked.answer.split(". ")[0]
 
 
+def test_an_aside_about_another_agency_never_leads(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "대출 받고 폐업하면 바로 갚아야돼요?")
+    assert reply.document_id == "closure-outstanding-loan" and reply.answer.startswith("폐업을 해도"), reply.answer
+
+
 def test_a_sentence_sending_the_owner_to_another_guide_never_leads(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "신용보증기금 보증료 얼마에요")
     assert "안내를 보세요" not in reply.answer.split(". ")[0], reply.answer
