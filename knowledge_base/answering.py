@@ -138,15 +138,25 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
     (limit, documents …) — that aspect's own text when only the program's card matched ('이런 것도 긴경
     대상인가요' → who may apply); else ('혁신성장지원자금이란?') what the program is: its summary."""
     program = kb.get(passage.document_id)
-    section = passage.section if passage.section in program.sections else "개요"
-    asked = kb.answer(program.program_id, aspect) if aspect and passage.section not in program.sections else None
+    asked = aspect_reply(kb, program.program_id, aspect, passage.cosine) \
+        if passage.section not in program.sections else None
     if asked is not None:
-        answer = first_sentences(asked.body)
-    else:
-        text = program.sections.get(section) or program.summary
-        answer = first_sentences(text) if aspect and section != "요약" else program.summary
+        return asked
+    section = passage.section if passage.section in program.sections else "개요"
+    text = program.sections.get(section) or program.summary
+    answer = first_sentences(text) if aspect and section != "요약" else program.summary
     return Reply(kind="program", answer=answer, document_id=program.program_id,
                  sources=first_sources(program), confidence=passage.cosine)
+
+
+def aspect_reply(kb: KnowledgeBase, program_id: str, aspect: str | None, confidence: float) -> Reply | None:
+    """One aspect of a program (limit, who may apply …) cut to its first sentences, with the program's named
+    sources in place of the answer's year-and-source footer; None when the program has no text for it."""
+    answer = kb.answer(program_id, aspect) if aspect else None
+    if answer is None:
+        return None
+    return Reply(kind="program", answer=first_sentences(answer.body), document_id=program_id,
+                 sources=first_sources(kb.get(program_id)), confidence=confidence)
 
 
 def not_known(text: str, confidence: float = 0.0) -> Reply:
@@ -259,11 +269,9 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     topic = topic or topic_of(text)
     program_id = program_id or program_named_in(kb, text)
     if program_id in kb.programs and topic and asks_about_program(kb, program_id, text, UNASKED_ASPECT_TERMS):
-        answer = kb.answer(program_id, topic)
-        if answer is not None:
-            body = answer.body  # the year-and-source footer is replaced by named sources
-            return Reply(kind="program", answer=first_sentences(body), document_id=program_id,
-                         sources=first_sources(kb.get(program_id)), confidence=1.0)
+        asked = aspect_reply(kb, program_id, topic, 1.0)
+        if asked is not None:
+            return asked
     passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)

@@ -250,7 +250,7 @@ def chunk_program(program: Program) -> list[Chunk]:
     sections = [Chunk(program.program_id, name, f"{program.title} {name}: {' '.join(_plain(text).split())}")
                 for name, text in program.sections.items()]
     same = next((chunk.text for chunk, text in zip(sections, program.sections.values(), strict=True)
-                 if program.kind == "guide" and text == program.summary), "")
+                 if text == program.summary), "") if program.is_guide else ""
     chunks = [Chunk(program.program_id, "요약", card, embedded_as=same)]
     chunks += [Chunk(program.program_id, QUESTION_SECTION, question) for question in program.questions]
     return chunks + sections
