@@ -17,7 +17,8 @@ from actions.korean import ordinal_position
 from actions.profile import PROFILE_SLOTS
 from actions.tracker_utils import latest_entity, latest_text, profile, slots_set_this_turn, user_texts
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import Reply, answer_in_context, eligibility_verdict, topic_of
+from knowledge_base.answering import Reply, eligibility_verdict, topic_of
+from knowledge_base.context import answer_in_context
 from knowledge_base.questions import is_question, mentions_domain, tells_trouble, wants_programs
 
 INTAKE_FORM = "company_profile_form"

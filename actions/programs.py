@@ -18,7 +18,8 @@ from actions.profile import describe
 from actions.safety import distress_level
 from actions.tracker_utils import latest_entity, latest_intent, latest_text, profile, recent_query
 from knowledge_base import Answer, Hit, KnowledgeBase
-from knowledge_base.answering import Reply, answer_in_context, first_sources, topic_of
+from knowledge_base.answering import Reply, first_sources, topic_of
+from knowledge_base.context import answer_in_context
 from knowledge_base.documents import APPLICATION_CATEGORY
 from knowledge_base.guide_documents import GUIDE_CATEGORY
 from knowledge_base.questions import is_question

@@ -23,10 +23,7 @@ from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
 from knowledge_base.leads import (
     ANSWER_SENTENCES,
-    FOCUS_MIN_COVERAGE,
     FOCUSED_ANSWER_SENTENCES,
-    best_sentence,
-    can_lead,
     first_sentences,
     focus_sentence,
     later_answer_sentence,
@@ -34,11 +31,9 @@ from knowledge_base.leads import (
     names_in,
     sentences,
     unknown_sentence,
-    whole_sentences,
 )
-from knowledge_base.lexical import NAME_TERMS, tokenize
+from knowledge_base.lexical import tokenize
 from knowledge_base.noisy_text import normalise
-from knowledge_base.questions import is_follow_up
 
 OTHER_AGENCY_PREFIX = "소상공인"
 HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
@@ -301,48 +296,6 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
         return Reply(kind="suggest", answer="", related=[guide.document_id for guide in guides[:SUGGESTIONS]],
                      confidence=guide_close)
     return not_known(text, max(p.cosine for p in passages))
-
-
-def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, program_id: str | None = None) -> Reply:
-    """The answer to a message read after the owner's previous question: a follow-up ('그럼 세금은요?', '예외도
-    있나요?'), or a message the index cannot answer alone, is asked again together with that question; the answer
-    in context wins when it answers, else the message's own answer."""
-    alone = answer_question(kb, text, program_id)
-    if not previous or not (is_follow_up(text) or not alone.answered):
-        return alone
-    together = answer_question(kb, f"{previous} {text}", program_id, topic_of(text))  # '그럼 신청은요?' asks 신청
-    if together.kind == "guide" and together.document_id == answer_question(kb, previous).document_id:
-        focused = follow_up_reply(kb, together.document_id, text, together.confidence)
-        if focused is None and alone.kind == "guide" and alone.document_id != together.document_id \
-                and asks_beyond_names(kb, text):
-            return alone  # in context only the same answer again; the message has a guide of its own
-        return focused or follow_up_reply(kb, together.document_id, text, together.confidence, unknown=True) \
-            or together
-    if together.answered or not alone.answered and together.kind == "suggest":
-        return together
-    return alone
-
-
-def asks_beyond_names(kb: KnowledgeBase, text: str) -> bool:
-    """True when the message holds a word besides the names of agencies and programs: '그럼 매출 없으면요?' asks
-    something of its own, '기보는요?' asks the question before again about another agency."""
-    return any(term not in NAME_TERMS and agency_named_in(term) is None for term in kb.query_terms(text).weights)
-
-
-def follow_up_reply(kb: KnowledgeBase, guide_id: str, text: str, confidence: float,
-                    unknown: bool = False) -> Reply | None:
-    """The guide given just before, led by its sentence about the follow-up's own words ('예외도 있나요?' → the
-    exceptions, '분납 중이면요?' → what to do while paying in instalments; with `unknown`, also what the guide could
-    not confirm: '일부만 갚아도 돼요?' → that partial repayment is not confirmed), when that is not its first
-    sentence already; else None (the same answer again is then the answer)."""
-    guide = kb.guides[guide_id]
-    answer = sentences(guide.answer)
-    first, _ = best_sentence(kb, text, answer[:1])
-    later = [*answer[1:], *can_lead(whole_sentences(guide.detail)), *(sentences(guide.unknown) if unknown else [])]
-    gained, lead = best_sentence(kb, text, later)
-    if lead is None or gained < FOCUS_MIN_COVERAGE or gained <= first:
-        return None
-    return reply_from_guide(guide, led_by(lead, answer, FOCUSED_ANSWER_SENTENCES + 1), confidence)
 
 
 @dataclass

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from knowledge_base import KnowledgeBase
-from knowledge_base.answering import answer_in_context, answer_question, eligibility_verdict
+from knowledge_base.answering import answer_question, eligibility_verdict
+from knowledge_base.context import answer_in_context
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
 from knowledge_base.questions import is_follow_up, is_question, mentions_domain, reached_nobody
