@@ -45,6 +45,7 @@ GUIDE_MIN_COSINE = 0.865
 PROGRAM_MIN_COSINE = 0.88
 SURE_MARGIN = 0.05  # this far above the threshold, meaning alone is enough
 GUIDE_SURE_COSINE = 0.92  # a guide phrasing this close answers on meaning alone
+SURE_MIN_MARGIN = 0.005  # ... unless another guide is as close (a tie: the owner picks from the closest)
 ANSWER_COVERAGE = 0.6  # ... else the guide holds this share of the question's term weight
 CLEAR_MARGIN = 0.015  # ... and stands this far above the next guide (else the owner picks from the closest)
 SOME_COVERAGE, WIDE_MARGIN = 0.4, 0.025  # ... or holds less of those words but stands further above
@@ -225,14 +226,19 @@ def one_letter_off(name: str, text: str) -> bool:
 def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float]:
     """The closest guides, best first, and how far the best stands above the next (its margin). When the words
     point to another agency, that agency's closest guide goes first if it is nearly as close ('소상공인 … 대출' is
-    the small-business agency's matter even when a general guide scores a bit higher) and the message does not
-    name this agency too (then it asks how the two relate, which our guides answer)."""
+    the small-business agency's matter even when a general guide scores a bit higher), unless the closest is a
+    third agency's guide closer in meaning too (a guide on why any guarantor refuses beats one of '지역신보' on
+    another point) or the message names this agency too (then it asks how the two relate, which our guides
+    answer)."""
     matches = kb.guide_matches(text, CANDIDATES)
     if not matches:
         return [], 0.0
     agency = agency_named_in(text)
+    closest = kb.guides[matches[0].document_id].agency
     if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
+        third = closest not in (HOME_AGENCY, agency.key)
+        own = [] if own and third and matches[0].phrasing_cosine > own[0].phrasing_cosine else own
         preference = AGENCY_MARGIN
     else:  # no other agency named: '심사 결과 언제 나와요' is this agency's screening, not a guarantor's
         own = [match for match in matches if kb.guides[match.document_id].agency == HOME_AGENCY]
@@ -244,10 +250,10 @@ def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float
 
 
 def clear_guide(best: Passage, margin: float) -> bool:
-    """Close enough to answer with: very close in meaning; or close, sharing content words, holding most of the
-    question's rarer words and standing clearly above the next guide, or fewer of them and further above
-    (thresholds from the graded tune split)."""
-    if best.phrasing_cosine >= GUIDE_SURE_COSINE:
+    """Close enough to answer with: very close in meaning and not tied with the next guide; or close, sharing
+    content words, holding most of the question's rarer words and standing clearly above the next guide, or fewer
+    of them and further above (thresholds from the graded tune split)."""
+    if best.phrasing_cosine >= GUIDE_SURE_COSINE and margin >= SURE_MIN_MARGIN:
         return True
     close = best.phrasing_cosine >= GUIDE_MIN_COSINE and best.lexical >= MIN_BM25
     return close and ((best.coverage >= ANSWER_COVERAGE and margin >= CLEAR_MARGIN)

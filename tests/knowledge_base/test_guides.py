@@ -226,6 +226,25 @@ def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> Non
     assert answer_question(kb, "신보 심사 결과 언제 나와요").document_id == "guarantee-review-time"
 
 
+def test_the_named_agencys_guide_does_not_displace_a_closer_guide_of_a_third_agency(kb: KnowledgeBase) -> None:
+    """A guide on why any guarantor refuses (tagged 신보) answers a refusal by 지역신보 better than 지역신보's guide
+    on how long screening takes."""
+    reply = answer_question(kb, "지역신보에서 보증 거절당했습니다. 주로 어떤 이유로 거절되는지, 재신청하려면 "
+                                "뭘 보완해야 하는지 알고 싶어요.")
+    assert reply.document_id == "guarantee-rejection-reasons"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("중진공이랑 신보 기보 차이가 뭐에요? 돈 직접 빌려주는 데랑 보증서 끊어주는 데랑 맨날 헷갈림",
+     "policy-fund-vs-grant-vs-bank"),  # three guides within a hair: the owner picks
+    ("매출이 반년째 조금씩 빠지고 있는데 이것도 긴경자금 대상이에요? 아님 갑자기 확 떨어진 경우만 되는건지",
+     "emergency-temporary-hardship"),  # tied guides on arrears and screening give way to the fund's own rule
+])
+def test_guides_tied_in_meaning_do_not_answer_on_meaning_alone(kb: KnowledgeBase, text: str, expected: str) -> None:
+    reply = answer_question(kb, text)
+    assert reply.document_id == expected or reply.kind == "suggest" and expected in reply.related
+
+
 def test_a_fund_of_the_small_business_agency_is_not_taken_for_ours(kb: KnowledgeBase) -> None:
     reply = answer_question(kb, "소상공인 경영안정자금 금리 얼마에요")
     assert reply.document_id != "emergency-management-stabilization"
