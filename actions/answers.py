@@ -19,7 +19,7 @@ from actions.tracker_utils import latest_entity, latest_text, profile, slots_set
 from knowledge_base import KnowledgeBase
 from knowledge_base.answering import Reply, eligibility_verdict, topic_of
 from knowledge_base.context import answer_in_context
-from knowledge_base.questions import is_question, mentions_domain, tells_trouble, wants_programs
+from knowledge_base.questions import asks_if_eligible, is_question, mentions_domain, tells_trouble, wants_programs
 
 INTAKE_FORM = "company_profile_form"
 SHOWN_PROGRAM_ACTION = "action_answer_shown_program"
@@ -104,11 +104,12 @@ def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker, only_c
 
 
 def verdict_for_named_program(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """Yes / no / cannot tell when the message names a program and states company facts; None otherwise."""
+    """Yes / no / cannot tell when the message names a program, states company facts and asks whether the company
+    may get it; None otherwise ('관세 피해 기업용 긴급자금이 따로 나왔나요?' asks what exists: the index answers)."""
     kb = get_kb()
     program_id = latest_entity(tracker, "program", "program_id")
     facts = {slot for slot in slots_set_this_turn(tracker) if slot in PROFILE_SLOTS}
-    if not program_id or program_id not in kb.programs or not facts:
+    if not program_id or program_id not in kb.programs or not facts or not asks_if_eligible(latest_text(tracker)):
         return None
     if not kb.get(program_id).eligibility:
         return None

@@ -36,6 +36,12 @@ SPECIFIC_WORDS = re.compile(
     r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
     r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요))")
 
+# Asking whether the owner may get or apply for something ('받을 수 있나요', '안 되나요', '대상인가요'), not whether
+# such a thing exists ('관세 피해 기업용 긴급자금이 따로 나왔나요?') nor what it is.
+ASKS_IF_ELIGIBLE = re.compile(
+    r"수\s*(있|없)|가능|되나|될까|되요|돼요|되죠|돼\s*\?|되\s*\?|안\s*되|안\s*돼|대상|자격|해당|받을까|받나요|"
+    r"신청해도|받아도|못\s*받|어때|어떨까")
+
 # A message that leans on what was just said: it opens by pointing back ('그럼 …', '그건 …') or is cut short
 # ('세금은요?', '40살이면요?', '예외도 있나요?').
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(그럼|그러면|그렇다면|그건|그거|그게|그것도|이건|이거|이게|거기|그래서|아\s*그럼)")
@@ -57,6 +63,12 @@ def is_question(text: str) -> bool:
     question is not its last sentence ('상가 사는 것도 시설자금인가요? 운전자금이랑 헷갈려서')."""
     parts = [part.strip() for part in SENTENCE_BREAK.split(text)]
     return any(QUESTION_ENDINGS.search(part) for part in parts if part) or bool(QUESTION_WORDS.search(text))
+
+
+def asks_if_eligible(text: str) -> bool:
+    """True when the message asks whether the owner may get or apply for something ('창업 5년차인데 청년전용창업자금
+    되나요?'), not whether it exists or what it is ('관세 피해 기업용 긴급자금이 따로 나왔나요?')."""
+    return bool(ASKS_IF_ELIGIBLE.search(text))
 
 
 def is_follow_up(text: str) -> bool:

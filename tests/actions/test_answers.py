@@ -138,3 +138,11 @@ async def test_a_named_program_with_company_facts_in_the_fallback_gets_a_verdict
     events = await ActionDefaultFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("청년전용창업자금은(는)") and "대신 살펴볼 만한 사업" in texts(dispatcher)
     assert {"event": "followup", "timestamp": None, "name": "action_listen"} in events
+
+
+async def test_a_named_program_with_company_facts_asked_whether_it_exists_gets_no_verdict(kb, dispatcher, domain):
+    tracker = make_tracker("대표가 41살인데 청년전용창업자금 말고 중장년용 창업자금이 따로 나왔나요?", "nlu_fallback",
+                           entities={"program": "youth-startup-fund", "rep_age": 41}, slots={"rep_age": 41},
+                           after=[{"event": "slot", "name": "rep_age", "value": 41}])
+    await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher) and not texts(dispatcher).startswith("청년전용창업자금은(는)")

@@ -11,7 +11,7 @@ from knowledge_base.answering import answer_question, eligibility_verdict
 from knowledge_base.context import answer_in_context
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
-from knowledge_base.questions import is_follow_up, is_question, mentions_domain, reached_nobody
+from knowledge_base.questions import asks_if_eligible, is_follow_up, is_question, mentions_domain, reached_nobody
 
 GUIDE = """---
 id: sample-guide
@@ -289,6 +289,13 @@ def test_a_sentence_sending_the_owner_to_another_guide_never_leads(kb: Knowledge
 @pytest.mark.parametrize("text", ["오늘 날씨 어때요", "점심 뭐 먹을까요"])
 def test_questions_outside_the_domain_are_not_answered(kb: KnowledgeBase, text: str) -> None:
     assert not answer_question(kb, text).answered
+
+
+def test_asking_whether_one_may_get_a_fund_is_told_from_asking_whether_it_exists() -> None:
+    may_get = ["창업 5년차인데 청년전용창업자금 되나요?", "대표가 만 41세면 청년전용창업자금은 안 되나요?",
+               "창업한 지 1년인데 신성장기반자금 받을 수 있나요?"]
+    exists = ["관세 피해 기업용 긴급자금이 따로 나왔나요?", "수출바우처 중에 관세 대응용이 따로 있나요?"]
+    assert all(map(asks_if_eligible, may_get)) and not any(map(asks_if_eligible, exists))
 
 
 def test_question_and_domain_detection() -> None:
