@@ -141,7 +141,7 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
     section = passage.section if passage.section in program.sections else "개요"
     text = program.sections.get(section) or program.summary
     answer = first_sentences(text) if aspect and section != "요약" else program.summary
-    return Reply(kind="program", answer=answer, document_id=program.program_id,
+    return Reply(kind="program", answer=with_program_name(program.title, answer), document_id=program.program_id,
                  sources=first_sources(program), confidence=passage.cosine)
 
 
@@ -151,8 +151,15 @@ def aspect_reply(kb: KnowledgeBase, program_id: str, aspect: str | None, confide
     answer = kb.answer(program_id, aspect) if aspect else None
     if answer is None:
         return None
-    return Reply(kind="program", answer=first_sentences(answer.body), document_id=program_id,
+    return Reply(kind="program", answer=with_program_name(kb.get(program_id).title, first_sentences(answer.body)),
+                 document_id=program_id,
                  sources=first_sources(kb.get(program_id)), confidence=confidence)
+
+
+def with_program_name(title: str, answer: str) -> str:
+    """A program's text opened with the program's name when it does not say it ('한도: 연 30억원 …' →
+    '개발기술사업화자금 — 한도: 연 30억원 …'), so the owner knows which program answers."""
+    return answer if re.sub(r"\s+", "", title) in re.sub(r"\s+", "", answer) else f"{title} — {answer}"
 
 
 def not_known(text: str, confidence: float = 0.0) -> Reply:
@@ -285,7 +292,8 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     named = next((p for p in passages if p.document_id == program_id and asks_about_program(kb, p.document_id, text)),
                  None)  # named, close to the question, and the question asks what the program's text holds
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
-        return Reply(kind="program", answer=kb.get(program_id).summary, document_id=program_id,
+        return Reply(kind="program", answer=with_program_name(kb.get(program_id).title, kb.get(program_id).summary),
+                     document_id=program_id,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)
     if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)

@@ -226,6 +226,15 @@ def test_a_question_naming_no_agency_is_about_this_one(kb: KnowledgeBase) -> Non
     assert answer_question(kb, "신보 심사 결과 언제 나와요").document_id == "guarantee-review-time"
 
 
+@pytest.mark.parametrize(("text", "title"), [
+    ("청년 창업자금이란?", "청년전용창업자금"),  # the program's summary never says its name
+    ("정부 R&D 과제 성공 판정 받았는데 사업화할 때 대출 이자 지원해주는 제도 있나요? 한도는 얼마예요?",
+     "혁신창업사업화자금(개발기술사업화자금)"),  # nor do its terms ('한도: 연 30억원 …')
+])
+def test_a_program_answer_says_which_program_it_is(kb: KnowledgeBase, text: str, title: str) -> None:
+    assert answer_question(kb, text).answer.startswith(f"{title} — ")
+
+
 def test_the_named_agencys_guide_does_not_displace_a_closer_guide_of_a_third_agency(kb: KnowledgeBase) -> None:
     """A guide on why any guarantor refuses (tagged 신보) answers a refusal by 지역신보 better than 지역신보's guide
     on how long screening takes."""
