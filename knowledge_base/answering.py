@@ -295,7 +295,11 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
         return Reply(kind="program", answer=with_program_name(kb.get(program_id).title, kb.get(program_id).summary),
                      document_id=program_id,
                      sources=first_sources(kb.get(program_id)), confidence=named.cosine)
-    if guide_sure and (best_program is None or guide_close >= best_program.cosine - GUIDE_PREFERENCE):
+    # the guide's own passages count against a program passage too ('재해확인증 받으면 얼마나 빨리 나와요?': the
+    # guide's details on the steps are closer than the disaster fund's summary)
+    own_passages = [p.cosine for p in passages if best_guide is not None and p.document_id == best_guide.document_id]
+    guide_passage = max([guide_close, *own_passages])
+    if guide_sure and (best_program is None or guide_passage >= best_program.cosine - GUIDE_PREFERENCE):
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     near = best_guide is not None and (confident(best_guide, GUIDE_MIN_COSINE, guide_close)
                                        or guide_close >= SUGGEST_COSINE)
