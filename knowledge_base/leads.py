@@ -16,9 +16,12 @@ ANSWER_SENTENCES = 3
 ANSWER_CHARS = 320
 FOCUS_MIN_COVERAGE = 0.5  # a detail sentence leads a guide's answer when it holds this share of the question's words
 FOCUS_GAIN = 0.25  # ... and this much more than the best sentence of the answer itself
+LATER_MIN_COVERAGE = 0.4  # a later sentence of the answer itself, all on the guide's topic, leads holding less
 YEAR_FIRST = re.compile(r"\d{4}년(?!\s*(기준|현재))")  # ... and does not open with a year (past case)
 EXAMPLE_FIRST = re.compile(r"예를 들(어|면)|참고로|예전|과거에는")  # ... nor with an example, an aside or a past rule
 POINTER = re.compile(r"안내를 (보세요|참고)")  # ... nor send the owner to another guide
+# ... nor lean on the sentence before it ('그래서 남의 사업을 물려받아 …')
+LEANS_BACK = re.compile(r"(그래서|따라서|그러므로|그러나|하지만|그런데|또한|그리고|다만|이때|이 경우|이런 경우)\b")
 DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 WHOSE_FIRST = re.compile(r"중진공(\s*정책자금)?(이|은)?\s*아니라")  # an answer opening with whose matter it is ...
@@ -82,7 +85,7 @@ def later_answer_sentence(kb: KnowledgeBase, own: list[str], question: str,
     first, _ = best_sentence(kb, question, own[:1], subject)
     gained, best = best_sentence(kb, question, can_lead(own[1:]), subject)
     needed = 0.0 if WHOSE_FIRST.search(own[0]) and not ASKS_WHOSE.search(question) else FOCUS_GAIN
-    return best if gained >= FOCUS_MIN_COVERAGE and gained > first and gained >= first + needed else None
+    return best if gained >= LATER_MIN_COVERAGE and gained > first and gained >= first + needed else None
 
 
 def best_sentence(kb: KnowledgeBase, question: str, candidates: list[str],
@@ -109,9 +112,10 @@ def sentence_terms(sentence: str) -> set[str]:
 
 def can_lead(candidates: list[str]) -> list[str]:
     """The sentences that may open a reply: not one opening with a year or an example (it tells of one past case,
-    not the answer), nor one sending the owner to another guide."""
+    not the answer), nor one sending the owner to another guide, nor one leaning on the sentence before it."""
     return [sentence for sentence in candidates
-            if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence) and not POINTER.search(sentence)]
+            if not YEAR_FIRST.match(sentence) and not EXAMPLE_FIRST.match(sentence) and not POINTER.search(sentence)
+            and not LEANS_BACK.match(sentence)]
 
 
 def focus_sentence(kb: KnowledgeBase, guide: Guide, question: str, subject: frozenset[str]) -> str | None:

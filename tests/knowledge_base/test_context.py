@@ -31,7 +31,7 @@ def test_the_question_the_whole_message_leaves_out_leads(kb: KnowledgeBase) -> N
     reply = answer_in_context(kb, text, None)
     assert "갚아야 할 의무" not in before.answer  # the whole message reaches the 노란우산 guide only
     assert reply.answer.startswith("폐업을 해도 남은 정책자금 대출이 없어지지는 않고")
-    assert "노란우산공제" in reply.answer and reply.related[0] == "closure-outstanding-loan"
+    assert "노란우산" in reply.answer and reply.related[0] == "closure-outstanding-loan"
     closure = answer_question(kb, "폐업하면 대출 바로 갚아야돼요?")
     assert reply.sources[:2] == [closure.sources[0], before.sources[0]]  # each answer's source, in their order
 

@@ -192,6 +192,13 @@ def test_the_answer_sentence_that_answers_the_question_leads(kb: KnowledgeBase) 
     reply = answer_question(kb, "분할 납부란 무엇인가요?")
     assert "분할납부는" in reply.answer.split(". ")[0], reply.answer
     assert answer_question(kb, "개인사업도 ‘중소기업’에 포함될까?").answer.startswith("네,")
+    refund = answer_question(kb, "재단 보증서 대출을 만기 전에 다 갚으면 미리 낸 보증료 일부 돌려받을 수 있나요?")
+    assert refund.answer.startswith("만기 전에 대출을 전부 갚으면"), refund.answer  # not the fee rates first
+
+
+def test_a_sentence_leaning_on_the_one_before_never_leads(kb: KnowledgeBase) -> None:
+    reply = answer_question(kb, "'창업자' 및 '창업'의 의미")
+    assert reply.document_id == "startup-definition" and not reply.answer.startswith("그래서"), reply.answer
 
 
 def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb: KnowledgeBase) -> None:
