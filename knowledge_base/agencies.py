@@ -96,6 +96,12 @@ def agency_named_in(text: str) -> Agency | None:
     return _first_agency(AGENCY_WORDS, text)
 
 
+def agencies_named_in(text: str) -> set[str]:
+    """The keys of every other agency whose words the text holds ('신보·기보·신용보증재단' → 신보, 기보, 지역신보)."""
+    lowered = text.lower()
+    return {key for pattern, key in AGENCY_WORDS if re.search(pattern, lowered)}
+
+
 def agency_of_product(text: str) -> Agency | None:
     """The other agency whose product the text names (PRODUCT_WORDS), else None."""
     return _first_agency(PRODUCT_WORDS, text)

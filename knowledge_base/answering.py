@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from knowledge_base.agencies import (
     HOME_AGENCY,
     Agency,
+    agencies_named_in,
     agency_named_in,
     agency_of_product,
     load_agencies,
@@ -117,16 +118,20 @@ def guide_reply(kb: KnowledgeBase, guide_id: str, question: str, confidence: flo
     else:
         later = later_answer_sentence(kb, own, question, subject)
         answer = led_by(later, own, ANSWER_SENTENCES) if later else guide.answer
-    return reply_from_guide(guide, answer, confidence)
+    return reply_from_guide(guide, answer, confidence, question)
 
 
-def reply_from_guide(guide: Guide, answer: str, confidence: float) -> Reply:
+def reply_from_guide(guide: Guide, answer: str, confidence: float, question: str = "") -> Reply:
     """A guide's reply with this answer text: its sources, related guides and, for another agency's matter, whom
-    to ask."""
+    to ask: the agency the question names when the guide is about it too ('지역신보에서 거절당했어요' → the
+    regional guarantee foundations, from a guide on why 신보·기보·신용보증재단 refuse), else the guide's own."""
+    asked = agency_named_in(question)
+    if asked is not None and guide.agency != HOME_AGENCY and asked.key in agencies_named_in(guide.title):
+        agency: Agency | None = asked
+    else:
+        agency = load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None
     return Reply(kind="guide", answer=answer, document_id=guide.guide_id, sources=list(guide.sources),
-                 related=list(guide.related),
-                 agency=load_agencies().get(guide.agency) if guide.agency != HOME_AGENCY else None,
-                 confidence=confidence)
+                 related=list(guide.related), agency=agency, confidence=confidence)
 
 
 def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:

@@ -252,6 +252,7 @@ def test_the_named_agencys_guide_does_not_displace_a_closer_guide_of_a_third_age
     reply = answer_question(kb, "지역신보에서 보증 거절당했습니다. 주로 어떤 이유로 거절되는지, 재신청하려면 "
                                 "뭘 보완해야 하는지 알고 싶어요.")
     assert reply.document_id == "guarantee-rejection-reasons"
+    assert reply.agency is not None and reply.agency.key == "지역신보"  # whom to ask: the agency named
 
 
 @pytest.mark.parametrize(("text", "expected"), [
