@@ -4,6 +4,7 @@ and which agency a question's words point to."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -98,8 +99,7 @@ def agency_named_in(text: str) -> Agency | None:
 
 def agencies_named_in(text: str) -> set[str]:
     """The keys of every other agency whose words the text holds ('신보·기보·신용보증재단' → 신보, 기보, 지역신보)."""
-    lowered = text.lower()
-    return {key for pattern, key in AGENCY_WORDS if re.search(pattern, lowered)}
+    return set(_matching_keys(AGENCY_WORDS, text))
 
 
 def agency_of_product(text: str) -> Agency | None:
@@ -109,8 +109,14 @@ def agency_of_product(text: str) -> Agency | None:
 
 def _first_agency(words: tuple[tuple[str, str], ...], text: str) -> Agency | None:
     """The agency of the first of `words` (pattern, agency key) the text matches, in their order."""
-    lowered, agencies = text.lower(), load_agencies()
-    return next((agencies[key] for pattern, key in words if re.search(pattern, lowered) and key in agencies), None)
+    agencies = load_agencies()
+    return next((agencies[key] for key in _matching_keys(words, text) if key in agencies), None)
+
+
+def _matching_keys(words: tuple[tuple[str, str], ...], text: str) -> Iterator[str]:
+    """The agency keys of the `words` (pattern, agency key) the text matches, in their order."""
+    lowered = text.lower()
+    return (key for pattern, key in words if re.search(pattern, lowered))
 
 
 def publisher_of(url: str) -> str:

@@ -19,7 +19,7 @@ from knowledge_base.agencies import (
     publisher_of,
 )
 from knowledge_base.api import KnowledgeBase, Passage
-from knowledge_base.documents import APPLICATION_CATEGORY
+from knowledge_base.documents import APPLICATION_CATEGORY, Program
 from knowledge_base.eligibility import check
 from knowledge_base.guide_documents import Guide, Source
 from knowledge_base.leads import (
@@ -146,8 +146,7 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
     section = passage.section if passage.section in program.sections else "개요"
     text = program.sections.get(section) or program.summary
     answer = first_sentences(text) if aspect and section != "요약" else program.summary
-    return Reply(kind="program", answer=with_program_name(program.title, answer), document_id=program.program_id,
-                 sources=first_sources(program), confidence=passage.cosine)
+    return program_text_reply(program, answer, passage.cosine)
 
 
 def aspect_reply(kb: KnowledgeBase, program_id: str, aspect: str | None, confidence: float) -> Reply | None:
@@ -156,15 +155,16 @@ def aspect_reply(kb: KnowledgeBase, program_id: str, aspect: str | None, confide
     answer = kb.answer(program_id, aspect) if aspect else None
     if answer is None:
         return None
-    return Reply(kind="program", answer=with_program_name(kb.get(program_id).title, first_sentences(answer.body)),
-                 document_id=program_id,
-                 sources=first_sources(kb.get(program_id)), confidence=confidence)
+    return program_text_reply(kb.get(program_id), first_sentences(answer.body), confidence)
 
 
-def with_program_name(title: str, answer: str) -> str:
-    """A program's text opened with the program's name when it does not say it ('한도: 연 30억원 …' →
-    '개발기술사업화자금 — 한도: 연 30억원 …'), so the owner knows which program answers."""
-    return answer if re.sub(r"\s+", "", title) in re.sub(r"\s+", "", answer) else f"{title} — {answer}"
+def program_text_reply(program: Program, text: str, confidence: float) -> Reply:
+    """A reply from a program's text, opened with the program's name when the text does not say it ('한도: 연
+    30억원 …' → '개발기술사업화자금 — 한도: 연 30억원 …', so the owner knows which program answers), with the
+    program's named sources."""
+    named = re.sub(r"\s+", "", program.title) in re.sub(r"\s+", "", text)
+    return Reply(kind="program", answer=text if named else f"{program.title} — {text}",
+                 document_id=program.program_id, sources=first_sources(program), confidence=confidence)
 
 
 def not_known(text: str, confidence: float = 0.0) -> Reply:
@@ -246,10 +246,9 @@ def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float
     if not matches:
         return [], 0.0
     agency = agency_named_in(text)
-    closest = kb.guides[matches[0].document_id].agency
     if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
-        third = closest not in (HOME_AGENCY, agency.key)
+        third = kb.guides[matches[0].document_id].agency not in (HOME_AGENCY, agency.key)
         own = [] if own and third and matches[0].phrasing_cosine > own[0].phrasing_cosine else own
         preference = AGENCY_MARGIN
     else:  # no other agency named: '심사 결과 언제 나와요' is this agency's screening, not a guarantor's
@@ -297,9 +296,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     named = next((p for p in passages if p.document_id == program_id and asks_about_program(kb, p.document_id, text)),
                  None)  # named, close to the question, and the question asks what the program's text holds
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
-        return Reply(kind="program", answer=with_program_name(kb.get(program_id).title, kb.get(program_id).summary),
-                     document_id=program_id,
-                     sources=first_sources(kb.get(program_id)), confidence=named.cosine)
+        return program_text_reply(kb.get(program_id), kb.get(program_id).summary, named.cosine)
     # the guide's own passages count against a program passage too ('재해확인증 받으면 얼마나 빨리 나와요?': the
     # guide's details on the steps are closer than the disaster fund's summary)
     own_passages = [p.cosine for p in passages if best_guide is not None and p.document_id == best_guide.document_id]
