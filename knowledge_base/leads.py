@@ -20,8 +20,9 @@ LATER_MIN_COVERAGE = 0.4  # a later sentence of the answer itself, all on the gu
 YEAR_FIRST = re.compile(r"\d{4}년(?!\s*(기준|현재))")  # ... and does not open with a year (past case)
 EXAMPLE_FIRST = re.compile(r"예를 들(어|면)|참고로|예전|과거에는")  # ... nor with an example, an aside or a past rule
 POINTER = re.compile(r"안내를 (보세요|참고)")  # ... nor send the owner to another guide
-# ... nor lean on the sentence before it ('그래서 남의 사업을 물려받아 …')
-LEANS_BACK = re.compile(r"(그래서|따라서|그러므로|그러나|하지만|그런데|또한|그리고|다만|이때|이 경우|이런 경우)\b")
+# ... nor lean on the sentence before it ('그래서 남의 사업을 물려받아 …', '이는 …', '그 밖의 …')
+LEANS_BACK = re.compile(r"(그래서|따라서|그러므로|그러나|하지만|그런데|또한|그리고|다만|이때|이 경우|이런|이러한"
+                        r"|이와|이는|이를|이에|위와|그 밖의|그 밖에|이 밖에|반면|그러면|대신|한편)\b")
 DIRECT_ANSWER = re.compile(r"(네|예|아니요|아니오)[,.\s]")  # a first sentence that answers yes or no stays first
 FOCUS_MIN_CHARS, FOCUS_MAX_CHARS = 30, 200
 WHOSE_FIRST = re.compile(r"중진공(\s*정책자금)?(이|은)?\s*아니라")  # an answer opening with whose matter it is ...

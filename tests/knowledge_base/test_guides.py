@@ -12,6 +12,7 @@ from knowledge_base.answering import answer_question, eligibility_verdict
 from knowledge_base.context import answer_in_context
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
+from knowledge_base.leads import can_lead
 from knowledge_base.questions import asks_if_eligible, is_follow_up, is_question, mentions_domain, reached_nobody
 
 GUIDE = """---
@@ -367,3 +368,11 @@ def test_what_owners_read_has_no_research_words(kb: KnowledgeBase) -> None:
               for text in (guide.title, guide.answer, guide.detail, guide.unknown,
                            *(source.publisher for source in guide.sources))]
     assert [text[:80] for text in shown if any(word in text for word in RESEARCH_WORDS)] == []
+
+
+def test_a_sentence_opening_with_a_pointer_back_never_leads() -> None:
+    """'이는 …', '그 밖의 …', '대신 …' point at the sentence before them, so they cannot open a reply."""
+    leaning = ["이는 중진공 직접대출과 다른 서류로 심사합니다.", "그 밖의 서류는 지점에서 알려 줍니다.",
+               "대신 보증서가 있으면 담보가 없어도 됩니다.", "이와 별도로 신용보증재단 보증을 받을 수 있습니다."]
+    standing = ["이자는 분기마다 냅니다.", "이번 달 안에 신청해야 합니다.", "대신증권 계좌는 상관없습니다."]
+    assert can_lead(leaning + standing) == standing
