@@ -35,6 +35,7 @@ from knowledge_base.leads import (
 )
 from knowledge_base.lexical import tokenize
 from knowledge_base.noisy_text import normalise
+from knowledge_base.questions import asks_what_it_is
 
 OTHER_AGENCY_PREFIX = "소상공인"
 HOME_WORDS = re.compile(r"중진공|중소벤처기업진흥공단|중소기업진흥공단")
@@ -70,6 +71,7 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),
 )
 CANDIDATES = 5
+GIST_TERMS = ("한도", "금리")  # the conditions a 'what is this program' answer states after the summary
 
 
 @dataclass
@@ -134,7 +136,7 @@ def reply_from_guide(guide: Guide, answer: str, confidence: float, question: str
                  related=list(guide.related), agency=agency, confidence=confidence)
 
 
-def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Reply:
+def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None, question: str = "") -> Reply:
     """The program section that matched, cut to its first sentences, when the question asks about an aspect
     (limit, documents …) — that aspect's own text when only the program's card matched ('이런 것도 긴경
     대상인가요' → who may apply); else ('혁신성장지원자금이란?') what the program is: its summary."""
@@ -145,8 +147,18 @@ def program_reply(kb: KnowledgeBase, passage: Passage, aspect: str | None) -> Re
         return asked
     section = passage.section if passage.section in program.sections else "개요"
     text = program.sections.get(section) or program.summary
-    answer = first_sentences(text) if aspect and section != "요약" else program.summary
+    answer = first_sentences(text) if aspect and section != "요약" else program_overview(program, question)
     return program_text_reply(program, answer, passage.cosine)
+
+
+def program_overview(program: Program, question: str) -> str:
+    """A program's summary; asked what the program is, for a loan also how much at what rate: its conditions' 한도
+    and 금리 lines ('신성장기반자금이 뭐예요?' is answered with the limit and the rate too, not with one line)."""
+    if not asks_what_it_is(question):
+        return program.summary
+    terms = [line[2:].strip() for line in program.sections.get("지원조건", "").splitlines()
+             if line.startswith("- ") and line[2:].split(":")[0].strip() in GIST_TERMS]
+    return " ".join([program.summary, *(term if term.endswith(".") else f"{term}." for term in terms)])
 
 
 def aspect_reply(kb: KnowledgeBase, program_id: str, aspect: str | None, confidence: float) -> Reply | None:
@@ -296,7 +308,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     named = next((p for p in passages if p.document_id == program_id and asks_about_program(kb, p.document_id, text)),
                  None)  # named, close to the question, and the question asks what the program's text holds
     if named is not None and not (guide_sure and guide_close >= named.cosine + NAMED_GUIDE_MARGIN):
-        return program_text_reply(kb.get(program_id), kb.get(program_id).summary, named.cosine)
+        return program_text_reply(kb.get(program_id), program_overview(kb.get(program_id), text), named.cosine)
     # the guide's own passages count against a program passage too ('재해확인증 받으면 얼마나 빨리 나와요?': the
     # guide's details on the steps are closer than the disaster fund's summary)
     own_passages = [p.cosine for p in passages if best_guide is not None and p.document_id == best_guide.document_id]
@@ -309,7 +321,7 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     if near and elsewhere is not None and kb.guides[best_guide.document_id].agency == elsewhere.key:
         return guide_reply(kb, best_guide.document_id, text, best_guide.phrasing_cosine)
     if best_program and elsewhere is None and confident(best_program, PROGRAM_MIN_COSINE, best_program.cosine):
-        return program_reply(kb, best_program, topic)
+        return program_reply(kb, best_program, topic, text)
     # '폐업하면 실업급여 …', '대한상의 AI 교육 …': the matter of an agency no guide is about, not a pick of ours
     theirs = elsewhere is not None and all(guide.agency != elsewhere.key for guide in kb.guides.values())
     if near and agency_of_product(text) is None and not theirs:

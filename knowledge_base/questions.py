@@ -42,6 +42,11 @@ ASKS_IF_ELIGIBLE = re.compile(
     r"수\s*(있|없)|가능|되나|될까|되요|돼요|되죠|돼\s*\?|되\s*\?|안\s*되|안\s*돼|대상|자격|해당|받을까|받나요|"
     r"신청해도|받아도|못\s*받|어때|어떨까")
 
+# Asking what something is ('긴경이 뭐예요?', '신성장기반자금이란', '청년창업자금에 대해 알려주세요').
+ASKS_WHAT_IT_IS = re.compile(
+    r"뭐(예요|에요|야|임|죠|지|인가요|냐)|뭔가요|뭔지|무엇|무슨\s*(자금|제도|사업|돈)|어떤\s*(자금|제도|사업)|이란|(?<![가-힣])란\b|"
+    r"\S란\s*[?？]?\s*$|대해(서)?\s*(알려|설명|궁금)|알려\s*주")
+
 # A message that leans on what was just said: it opens by pointing back ('그럼 …', '그건 …') or is cut short
 # ('세금은요?', '40살이면요?', '예외도 있나요?').
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(그럼|그러면|그렇다면|그건|그거|그게|그것도|이건|이거|이게|거기|그래서|아\s*그럼)")
@@ -69,6 +74,11 @@ def asks_if_eligible(text: str) -> bool:
     """True when the message asks whether the owner may get or apply for something ('창업 5년차인데 청년전용창업자금
     되나요?'), not whether it exists or what it is ('관세 피해 기업용 긴급자금이 따로 나왔나요?')."""
     return bool(ASKS_IF_ELIGIBLE.search(text))
+
+
+def asks_what_it_is(text: str) -> bool:
+    """True when the message asks what something is ('신성장기반자금이 뭐예요?'), not one aspect of it."""
+    return bool(ASKS_WHAT_IT_IS.search(text))
 
 
 def is_follow_up(text: str) -> bool:

@@ -13,7 +13,14 @@ from knowledge_base.context import answer_in_context
 from knowledge_base.documents import DocumentError
 from knowledge_base.guide_documents import DEFAULT_GUIDES_DIR, load_guides, parse_guide, save_staff_guide
 from knowledge_base.leads import can_lead
-from knowledge_base.questions import asks_if_eligible, is_follow_up, is_question, mentions_domain, reached_nobody
+from knowledge_base.questions import (
+    asks_if_eligible,
+    asks_what_it_is,
+    is_follow_up,
+    is_question,
+    mentions_domain,
+    reached_nobody,
+)
 
 GUIDE = """---
 id: sample-guide
@@ -376,3 +383,14 @@ def test_a_sentence_opening_with_a_pointer_back_never_leads() -> None:
                "대신 보증서가 있으면 담보가 없어도 됩니다.", "이와 별도로 신용보증재단 보증을 받을 수 있습니다."]
     standing = ["이자는 분기마다 냅니다.", "이번 달 안에 신청해야 합니다.", "대신증권 계좌는 상관없습니다."]
     assert can_lead(leaning + standing) == standing
+
+
+def test_asked_what_a_loan_is_the_answer_states_its_limit_and_rate(kb: KnowledgeBase) -> None:
+    """'신성장기반자금이 뭐예요?' gets what the fund is and how much at what rate, not only the one-line summary;
+    a question about something else in it keeps the summary alone."""
+    reply = answer_question(kb, "신성장기반자금이 뭐예요?")
+    assert reply.document_id == "innovation-growth-fund"
+    assert "60억원" in reply.answer and "기준금리" in reply.answer, reply.answer
+    assert asks_what_it_is("긴경이 뭐에요") and asks_what_it_is("청년전용창업자금에 대해 알려주세요")
+    assert not asks_what_it_is("긴급경영안정자금 중복 신청 되나요")
+    assert not asks_what_it_is("재단 보증서 대출이 뭐가 좋아요")
