@@ -48,9 +48,10 @@ ASKS_WHAT_IT_IS = re.compile(
     r"\S란\s*[?？]?\s*$|대해(서)?\s*(알려|설명|궁금)|알려\s*주")
 
 # A message that leans on what was just said: it opens by pointing back ('그럼 …', '그건 …') or is cut short
-# ('세금은요?', '40살이면요?', '예외도 있나요?').
+# ('세금은요?', '40살이면요?', '예외도 있나요?', '개인사업자도 똑같아요?').
 FOLLOW_UP_OPENERS = re.compile(r"^\s*(그럼|그러면|그렇다면|그건|그거|그게|그것도|이건|이거|이게|거기|그래서|아\s*그럼)")
-ELLIPTIC_ENDINGS = re.compile(r"(은요|는요|면요|이요|도요|때요|도\s*(있|되|돼|가능|받)\S*)\s*[?？!.~]*\s*$")
+ELLIPTIC_ENDINGS = re.compile(
+    r"(은요|는요|면요|이요|도요|때요|도\s*(있|되|돼|가능|받|똑같|같아|마찬가지|해당|적용)\S*)\s*[?？!.~]*\s*$")
 
 # Words of asking to reach a person ('상담원 연결', '담당자랑 통화', '사람이랑 얘기'), not a question that merely
 # mentions the staff ('담당자한테 선물 드려도 되나요?').

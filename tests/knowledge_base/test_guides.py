@@ -174,7 +174,8 @@ def test_a_follow_up_naming_only_another_agency_asks_the_question_before_again(k
 
 
 def test_follow_up_detection() -> None:
-    assert all(map(is_follow_up, ["그럼 세금은요?", "40살이면요?", "예외도 있나요?", "그건 어디서 해요"]))
+    assert all(map(is_follow_up, ["그럼 세금은요?", "40살이면요?", "예외도 있나요?", "그건 어디서 해요",
+                                  "개인사업자도 똑같아요?", "법인도 마찬가지인가요"]))
     assert not any(map(is_follow_up, ["정책자금이 뭐예요?", "세금 체납 있으면 못 받나요?", "안녕하세요"]))
 
 
