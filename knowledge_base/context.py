@@ -32,6 +32,8 @@ def answer_in_context(kb: KnowledgeBase, text: str, previous: str | None, progra
     things ('폐업하면 대출 바로 갚아야돼요? 노란우산은 어떻게 돼요?'), the answer to the one the whole message's
     answer leaves out is added: before it for the first question, after it for the second."""
     reply = answer_after(kb, text, previous, program_id)
+    if reply.kind == "suggest":
+        reply = answer_by_question_sentence(kb, text, program_id, reply)
     first, second = question_parts(text)
     if second is None or not reply.answered:
         return reply
@@ -58,6 +60,24 @@ def answer_after(kb: KnowledgeBase, text: str, previous: str | None, program_id:
     if together.answered or not alone.answered and together.kind == "suggest":
         return together
     return alone
+
+
+def answer_by_question_sentence(kb: KnowledgeBase, text: str, program_id: str | None, offered: Reply) -> Reply:
+    """For a long message no guide clearly answers as a whole (the owner's situation first, then the question:
+    '임대공장 쓰는데 건물주가 판다고 해서요. 정책자금으로 공장 매입하는것도 지원되나요?'), the answer to one of its
+    question sentences, alone or after the sentence before it, when that answer is the guide `offered` first for
+    the whole message: two readings agreeing. Not for a sentence comparing two things (one side's answer does not
+    compare them). Else the offer stands."""
+    parts = [part.strip() for part in SENTENCE_BREAK.split(text) if part.strip()]
+    if len(parts) < 2 or not offered.related:
+        return offered
+    readings = [reading for index, part in enumerate(parts) if is_question(part) and not COMPARING.search(part)
+                for reading in (part, " ".join(parts[max(index - 1, 0):index + 1]))]
+    for reading in dict.fromkeys(readings):
+        reply = answer_question(kb, reading, program_id)
+        if reply.answered and reply.document_id == offered.related[0]:
+            return reply
+    return offered
 
 
 def question_parts(text: str) -> tuple[str, str | None]:

@@ -45,3 +45,15 @@ def test_the_question_the_whole_message_leaves_out_leads(kb: KnowledgeBase) -> N
 def test_a_second_question_already_answered_or_only_seemingly_answered_elsewhere_adds_nothing(kb: KnowledgeBase,
                                                                                                text: str) -> None:
     assert answer_in_context(kb, text, None).answer == answer_question(kb, text).answer
+
+
+def test_a_long_message_is_answered_by_its_question_sentence_when_both_readings_agree(kb: KnowledgeBase) -> None:
+    """The situation told first blurs the whole message, whose closest guides are only offered; its question
+    sentence alone reaches the guide offered first, so that guide answers. A sentence comparing two things is not
+    read alone (one side's answer would not compare them)."""
+    text = ("지금 임대공장 쓰는데 건물주가 판다고 해서 아예 매입할려구요. 업력 9년인데 정책자금으로 공장 매입하는것도 "
+            "지원되나요? 된다면 한도는 대략 어느정도인지")
+    assert answer_question(kb, text).kind == "suggest"
+    assert answer_in_context(kb, text, None).document_id == "facility-fund-factory-purchase"
+    comparing = "중진공이랑 신보 기보 차이가 뭐에요? 돈 직접 빌려주는 데랑 보증서 끊어주는 데랑 맨날 헷갈림"
+    assert answer_in_context(kb, comparing, None).document_id != "guarantee-overlap"
