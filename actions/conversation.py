@@ -44,6 +44,7 @@ from actions.tracker_utils import (
     user_turns,
 )
 from bot.staff import handoff
+from knowledge_base.context import asks_beyond_names
 
 FALLBACK_ACTION = "action_default_fallback"
 SUGGESTIONS = {
@@ -85,6 +86,12 @@ class ActionHandoff(Action):
         return hand_over(dispatcher, tracker, reason)
 
 
+def ending_turn(answered: list[EventType], in_form: bool) -> list[EventType]:
+    """An answer's events; outside the intake form the turn ends with it, unless it hands on to another action."""
+    handed_on = any(event.get("event") == "followup" for event in answered)
+    return answered if in_form or handed_on else [*answered, FollowupAction("action_listen")]
+
+
 class ActionDefaultFallback(Action):
     """Two-stage fallback: first rephrase with suggestions, then (second miss in a row) hand over."""
 
@@ -99,18 +106,21 @@ class ActionDefaultFallback(Action):
         verdict = None if in_form else verdict_for_named_program(dispatcher, tracker)  # '만 41세면 청년전용…?'
         if verdict is not None:
             return [*verdict, FollowupAction("action_listen")]
-        if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it
-            kb = get_kb()
+        if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it,
+            kb = get_kb()  # unless the message asks something of it the index answers ('긴경 … 뭘로 증명해요?')
             program_id = named_program(tracker, kb)
+            asked = answer_from_index(dispatcher, tracker, only_confident=True) \
+                if program_id and asks_beyond_names(kb, latest_text(tracker)) else None
+            if asked is not None:
+                return ending_turn(asked, in_form)
             if program_id:
                 return show_program(dispatcher, kb, program_id, detail=False)
         routed = await follow_content(dispatcher, tracker, domain)  # "거래처 부도ㅠㅠ", "제조업 5년차요"
         if routed is not None:
             return routed
         answered = answer_from_index(dispatcher, tracker, only_confident=in_form)  # outside, "not known" plainly
-        if answered is not None:  # outside the form the turn ends here, unless the answer is another action's
-            handed_on = any(event.get("event") == "followup" for event in answered)
-            return answered if in_form or handed_on else [*answered, FollowupAction("action_listen")]
+        if answered is not None:
+            return ending_turn(answered, in_form)
         if failed_turns(tracker, {FALLBACK_ACTION}) >= 2:
             dispatcher.utter_message(text="거듭 이해하지 못해 죄송합니다. 상담원이 직접 도와드리도록 연결할게요.")
             return hand_over(dispatcher, tracker, "fallback")

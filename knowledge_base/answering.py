@@ -71,6 +71,7 @@ TOPIC_WORDS: tuple[tuple[str, str], ...] = (
     ("신청|접수", "application"), ("문의|전화|연락처", "contact"),
 )
 CANDIDATES = 5
+CONTACT_SECTION = "문의"
 GIST_TERMS = ("한도", "금리")  # the conditions a 'what is this program' answer states after the summary
 
 
@@ -299,7 +300,8 @@ def answer_question(kb: KnowledgeBase, text: str, program_id: str | None = None,
     passages = kb.passages(text)[:CANDIDATES]
     if not passages:
         return not_known(text)
-    programs = [p for p in passages if p.document_id in kb.programs]
+    programs = [p for p in passages if p.document_id in kb.programs  # a program's contact lines answer only
+                and (p.section != CONTACT_SECTION or topic == "contact")]  # a question asking whom to call
     guides, margin = guide_candidates(kb, text)
     best_guide = guides[0] if guides else None
     guide_close = best_guide.phrasing_cosine if best_guide else 0.0

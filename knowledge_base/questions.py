@@ -34,7 +34,8 @@ WISH_WORDS = re.compile(r"(받고\s*싶|신청하고\s*싶|알아보(고|려고?
 # Words of a specific question (credit, screening, documents, terms …): such a message asks that, not for programs.
 SPECIFIC_WORDS = re.compile(
     r"(신용|등급|점수|연체|체납|서류|심사|평가|실사|금리|이자|한도|기간|거치|상환|조건|자격|제한|부결|탈락|떨어|"
-    r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요))")
+    r"언제|얼마나|며칠|왜|차이|중복|동시|보증|이란|란\s*무엇|인가요|뭔가요|다른\s*(걸까|건가|가요)|"
+    r"회생|파산|신용\s*불량|신불|자본\s*잠식|압류)")
 
 # Asking whether the owner may get or apply for something ('받을 수 있나요', '안 되나요', '대상인가요'), not whether
 # such a thing exists ('관세 피해 기업용 긴급자금이 따로 나왔나요?') nor what it is.

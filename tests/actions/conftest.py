@@ -68,6 +68,11 @@ class FakeKnowledgeBase:
         return [Passage(REAPPLY.guide_id, close, close, 12.0 if close > 0.5 else 0.0, "질문", REAPPLY.questions[0],
                         close, share)][:top]
 
+    def terms(self, document_id: str) -> set[str]:
+        """The morphemes of a document's title and summary."""
+        document = self.documents[document_id]
+        return set(tokenize(f"{document.title} {document.summary}"))
+
     def query_terms(self, query: str) -> QueryTerms:
         """Each of the query's morphemes, weighted alike."""
         tokens = tokenize(query)

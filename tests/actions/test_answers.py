@@ -146,3 +146,17 @@ async def test_a_named_program_with_company_facts_asked_whether_it_exists_gets_n
                            after=[{"event": "slot", "name": "rep_age", "value": 41}])
     await ActionDefaultFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher) and not texts(dispatcher).startswith("청년전용창업자금은(는)")
+
+
+async def test_a_question_about_a_named_program_in_the_fallback_is_answered_not_shown_as_its_card(kb, dispatcher,
+                                                                                                  domain):
+    """'청년전용창업자금 작년에 떨어졌는데 다시 신청해도 되나요?' asks something of the program the index answers; the
+    program's card would answer none of it. A message naming only the program still gets the card."""
+    tracker = make_tracker("청년전용창업자금 작년에 떨어졌는데 다시 신청해도 되나요?", "nlu_fallback",
+                           entities={"program": "youth-startup-fund"})
+    await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월"), texts(dispatcher)
+    dispatcher.messages.clear()
+    await ActionDefaultFallback().run(dispatcher, make_tracker("청년전용창업자금", "nlu_fallback",
+                                                               entities={"program": "youth-startup-fund"}), domain)
+    assert texts(dispatcher).startswith("청년전용창업자금 요약"), texts(dispatcher)  # the card: name, summary

@@ -20,6 +20,7 @@ from knowledge_base.questions import (
     is_question,
     mentions_domain,
     reached_nobody,
+    wants_programs,
 )
 
 GUIDE = """---
@@ -395,3 +396,18 @@ def test_asked_what_a_loan_is_the_answer_states_its_limit_and_rate(kb: Knowledge
     assert asks_what_it_is("긴경이 뭐에요") and asks_what_it_is("청년전용창업자금에 대해 알려주세요")
     assert not asks_what_it_is("긴급경영안정자금 중복 신청 되나요")
     assert not asks_what_it_is("재단 보증서 대출이 뭐가 좋아요")
+
+
+def test_a_question_about_a_hard_condition_is_not_a_request_for_programs() -> None:
+    """'회생중인 회사도 받을수있는 정책자금이 있나요?' asks the rule for companies in rehabilitation, which a guide
+    answers; the intake would first ask the business age. A plain request still goes to the intake."""
+    assert not wants_programs("작년에 법인회생 인가 받았어요. 회생중인 회사도 받을수있는 정책자금이 있나요?")
+    assert not wants_programs("신용불량인데 받을 수 있는 자금 있나요")
+    assert wants_programs("받을 수 있는 지원사업 있나요")
+
+
+def test_a_programs_contact_lines_answer_only_a_question_asking_whom_to_call(kb: KnowledgeBase) -> None:
+    text = ("경기도 중소기업육성자금으로 은행대출 받아서 이자지원 받고있는데 이상태에서 중진공 정책자금 또 신청해도 "
+            "되나요? 중복지원이라 안되는건 아닌지")
+    reply = answer_question(kb, text)
+    assert "1811-3655" not in reply.answer and "other-agency-loans-total" in (reply.document_id, *reply.related)
