@@ -7,6 +7,7 @@ is its own token: `서울에서` still matches `서울`, while `고양이` never
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ NUMBER_TAGS = ("SN", "NR")
 NATIVE_NUMBER_WORDS = frozenset(normalizers.NATIVE_ONES) | frozenset(normalizers.NATIVE_TENS)
 BUSINESS_AGE_CUES = ("업력", "창업", "설립", "개업", "사업", "운영", "회사", "법인", "차렸", "시작", "오픈")
 BUSINESS_AGE_AFTER = ("됐", "되", "째", "차", "지났", "넘었", "넘", "운영", "했", "정도")
+PER_PERIOD = re.compile(r"\s*에\s*(얼마|한\s*번|두\s*번|몇|\d)")
 FOUNDING_WORDS = ("창업", "설립", "개업", "차렸", "차린", "시작", "오픈", "사업자", "열었")
 REVENUE_WORDS = ("매출", "매상", "영업이익", "이익", "수익", "판매", "실적", "주문", "수주")
 FLAT_REVENUE_WORDS = ("비슷", "그대로", "똑같", "유지", "비슷비슷")  # sales as last year: a change of 0
@@ -68,8 +70,8 @@ RULE_BOUNDS = ("이하", "이상", "미만", "초과", "까지")
 
 PATTERNS: dict[str, list[list[dict[str, Any]]]] = {
     "money": [[*NUMBER_WITH_PUNCT, {"ORTH": "원", "OP": "?"}], [*NUMBER, {"ORTH": "원", "OP": "?"}]],
-    "rep_age": [  # 세면: Mecab keeps "41세면" ("if 41 years old") as one morpheme
-        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살", "세요", "세면"]}}],
+    "rep_age": [  # 세면, 세고: Mecab keeps "41세면" ("if 41 years old") and "37세고" as one morpheme
+        [{"ORTH": "만", "OP": "?"}, *NUMBER, {"ORTH": {"IN": ["세", "살", "세요", "세면", "세고"]}}],
         [{"TAG": "SN", "ORTH": {"IN": ["20", "30", "40", "50", "60", "70"]}}, {"ORTH": "대"},
          {"ORTH": {"IN": list(normalizers.DECADE_OFFSETS)}, "OP": "?"}],
     ],
@@ -175,6 +177,8 @@ class EntityMatcher:
 
     def _business_age(self, span: Span, _: str) -> float | None:
         left, right = self._window(span, 4, 4)
+        if PER_PERIOD.match(right):  # '한달에 얼마 내요?', '1년에 두 번': a rate per period, not the firm's age
+            return None
         if span[0].text in ("올해", "작년", "지난해", "재작년") or (
                 span[0].tag_ == "SN" and len(span[0].text) == 4 and span[1].text == "년"):
             if not any(word in right for word in FOUNDING_WORDS):

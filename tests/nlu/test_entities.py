@@ -48,6 +48,8 @@ def found(text: str) -> list[tuple[str, str, object]]:
     ("내수 기업입니다", [("export_status", "내수", "내수")]),
     ("30대 대표예요", [("rep_age", "30대", 30)]),
     ("대표가 만 41세면", [("rep_age", "만 41세면", 41)]),
+    ("만37세고 사업자 낸지", [("rep_age", "만37세고", 37)]),  # not 10,037 won
+    ("회사 부담금은 한달에 얼마정도 내야돼요?", []),  # a rate per month, not the business age
     ("직원 다섯 명 있어요", [("employee_count", "다섯 명", 5)]),
     ("매출이 절반으로 줄었어", [("revenue_change", "절반", -50.0)]),
     ("아 매출은 작년이랑 비슷해요", [("revenue_change", "비슷", 0.0)]),
