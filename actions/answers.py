@@ -87,10 +87,11 @@ def send_reply(dispatcher: CollectingDispatcher, kb: KnowledgeBase, reply: Reply
 
 
 def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker, only_confident: bool = False,
-                      only_questions: bool = True) -> list[EventType] | None:
+                      only_questions: bool = True, or_offer: bool = False) -> list[EventType] | None:
     """Answer the latest message from the index; a message pointing back at a shown program ("두 번째 거 한도는요?",
     "그 자금 서류는요?") goes to action_answer_shown_program. None when, with `only_questions`, it asks nothing;
-    with `only_confident`, also None when the index has no answer (the caller then does its own thing)."""
+    with `only_confident`, also None when the index has no answer (the caller then does its own thing), unless,
+    `or_offer`, it has guides close enough to offer."""
     text = latest_text(tracker)
     if only_questions and not asks_something(text):
         return None
@@ -98,7 +99,7 @@ def answer_from_index(dispatcher: CollectingDispatcher, tracker: Tracker, only_c
         return [FollowupAction(SHOWN_PROGRAM_ACTION)]
     kb = get_kb()
     reply = answer_in_context(kb, text, previous_question(tracker))
-    if only_confident and not reply.answered:
+    if only_confident and not reply.answered and not (or_offer and reply.kind == "suggest"):
         return None
     return send_reply(dispatcher, kb, reply, text)
 

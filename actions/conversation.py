@@ -107,9 +107,9 @@ class ActionDefaultFallback(Action):
         if verdict is not None:
             return [*verdict, FollowupAction("action_listen")]
         if latest_entity(tracker, "program", "program_id"):  # unclear intent, but it names a program: show it,
-            kb = get_kb()  # unless the message asks something of it the index answers ('긴경 … 뭘로 증명해요?')
+            kb = get_kb()  # unless the message asks something of it the index answers or has guides on
             program_id = named_program(tracker, kb)
-            asked = answer_from_index(dispatcher, tracker, only_confident=True) \
+            asked = answer_from_index(dispatcher, tracker, only_confident=True, or_offer=True) \
                 if program_id and asks_beyond_names(kb, latest_text(tracker)) else None
             if asked is not None:
                 return ending_turn(asked, in_form)

@@ -150,12 +150,18 @@ async def test_a_named_program_with_company_facts_asked_whether_it_exists_gets_n
 
 async def test_a_question_about_a_named_program_in_the_fallback_is_answered_not_shown_as_its_card(kb, dispatcher,
                                                                                                   domain):
-    """'청년전용창업자금 작년에 떨어졌는데 다시 신청해도 되나요?' asks something of the program the index answers; the
-    program's card would answer none of it. A message naming only the program still gets the card."""
+    """'청년전용창업자금 작년에 떨어졌는데 다시 신청해도 되나요?' asks something of the program the index answers (or
+    has guides near); the program's card would answer none of it. A message naming only the program still gets the
+    card."""
     tracker = make_tracker("청년전용창업자금 작년에 떨어졌는데 다시 신청해도 되나요?", "nlu_fallback",
                            entities={"program": "youth-startup-fund"})
     await ActionDefaultFallback().run(dispatcher, tracker, domain)
     assert texts(dispatcher).startswith("2026년 기준 같은 자금은 6개월"), texts(dispatcher)
+    dispatcher.messages.clear()
+    tracker = make_tracker("청년전용창업자금 이번달에 다시 내도 되나요?", "nlu_fallback",
+                           entities={"program": "youth-startup-fund"})
+    await ActionDefaultFallback().run(dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_suggest_guides"], texts(dispatcher)  # the guides near it, to pick
     dispatcher.messages.clear()
     await ActionDefaultFallback().run(dispatcher, make_tracker("청년전용창업자금", "nlu_fallback",
                                                                entities={"program": "youth-startup-fund"}), domain)
