@@ -235,8 +235,9 @@ def asks_about_program(kb: KnowledgeBase, program_id: str, text: str, unasked: i
 
 
 def one_letter_off(name: str, text: str) -> bool:
-    """True when some stretch of `text` as long as `name` differs from it in exactly one letter. Such a stretch
-    holds one half of the name exactly, so only the places where a half is found are compared."""
+    """True when some stretch of `text` as long as `name` differs from it in exactly one letter, and asks about no
+    other aspect than the name does ('정책자금서류' asks for documents: it is not '정책자금종류' mistyped). Such a
+    stretch holds one half of the name exactly, so only the places where a half is found are compared."""
     half = len(name) // 2
     starts = set()
     for part, offset in ((name[:half], 0), (name[half:], half)):
@@ -244,8 +245,9 @@ def one_letter_off(name: str, text: str) -> bool:
         while found != -1:
             starts.add(found - offset)
             found = text.find(part, found + 1)
-    return any(sum(a != b for a, b in zip(name, text[start:start + len(name)], strict=True)) == 1
-               for start in starts if 0 <= start <= len(text) - len(name))
+    stretches = [text[start:start + len(name)] for start in starts if 0 <= start <= len(text) - len(name)]
+    return any(sum(a != b for a, b in zip(name, stretch, strict=True)) == 1 and topic_of(stretch) == topic_of(name)
+               for stretch in stretches)
 
 
 def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float]:

@@ -222,6 +222,8 @@ def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb:
 @pytest.mark.parametrize(("question", "document_id", "fact"), [
     # how far sales must fall is the emergency fund's eligibility, not its application steps
     ("긴급경영안정자금은 매출이 얼마나 줄어야 신청할수 있어요", "emergency-management-stabilization", "10%"),
+    # "정책자금서류" is not the alias "정책자금종류" mistyped; the documents owners prepare, as advisers list them
+    ("정책자금 서류 뭐 필요해요?", "policy-fund-documents-list", "사업자등록증"),
     # who may apply is a program's eligibility
     ("수출바우처 누가 신청할 수 있나요", "export-voucher", "중소기업"),
     # '중진공 대출' names the policy-fund overview in passing; the question is about KAMCO's debt relief
