@@ -33,7 +33,7 @@ from knowledge_base.leads import (
     sentences,
     unknown_sentence,
 )
-from knowledge_base.lexical import tokenize
+from knowledge_base.lexical import PRODUCT_TERMS, tokenize
 from knowledge_base.noisy_text import normalise
 from knowledge_base.questions import asks_what_it_is
 
@@ -253,17 +253,21 @@ def one_letter_off(name: str, text: str) -> bool:
 def guide_candidates(kb: KnowledgeBase, text: str) -> tuple[list[Passage], float]:
     """The closest guides, best first, and how far the best stands above the next (its margin). When the words
     point to another agency, that agency's closest guide goes first if it is nearly as close ('소상공인 … 대출' is
-    the small-business agency's matter even when a general guide scores a bit higher), unless the closest is a
-    third agency's guide closer in meaning too (a guide on why any guarantor refuses beats one of '지역신보' on
-    another point) or the message names this agency too (then it asks how the two relate, which our guides
-    answer)."""
+    the small-business agency's matter even when a general guide scores a bit higher; its guide on the product the
+    message names first), unless the closest is a third agency's guide closer in meaning too (a guide on why any
+    guarantor refuses beats one of '지역신보' on another point) while no guide of the agency is on the product named
+    (신용회복위원회's workout does not beat 캠코's guide on '새출발기금'), or the message names this agency too (then
+    it asks how the two relate, which our guides answer)."""
     matches = kb.guide_matches(text, CANDIDATES)
     if not matches:
         return [], 0.0
     agency = agency_named_in(text)
     if agency is not None and not HOME_WORDS.search(text):
         own = [match for match in matches if kb.guides[match.document_id].agency == agency.key]
-        third = kb.guides[matches[0].document_id].agency not in (HOME_AGENCY, agency.key)
+        named = names_in(text) & PRODUCT_TERMS  # of that agency's guides, one on the product named goes first
+        own.sort(key=lambda match: not named & names_in(kb.guides[match.document_id].title))
+        on_product = bool(own) and bool(named & names_in(kb.guides[own[0].document_id].title))
+        third = kb.guides[matches[0].document_id].agency not in (HOME_AGENCY, agency.key) and not on_product
         own = [] if own and third and matches[0].phrasing_cosine > own[0].phrasing_cosine else own
         preference = AGENCY_MARGIN
     else:  # no other agency named: '심사 결과 언제 나와요' is this agency's screening, not a guarantor's

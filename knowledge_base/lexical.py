@@ -25,6 +25,7 @@ WHOLE_NAMES = (
     (re.compile(r"햇살론"), "햇살론"),
 )
 NAME_TERMS = frozenset(name for _, name in WHOLE_NAMES)
+PRODUCT_TERMS = NAME_TERMS - {"중진공", "소진공", "중기부", "캠코"}  # the names of programs, not of agencies
 TOKENIZER_VERSION = 3  # stored with the index; tokens of an index built by another version are made anew
 # How owners wrap a question ('… 궁금합니다', '… 알고 싶어요', '혹시 … 여쭤봅니다'): words no document is about, left
 # out of a question's terms so that they do not count as what the question asks (Mecab surfaces).

@@ -224,6 +224,9 @@ def test_the_sentence_stating_the_asked_figure_leads_whatever_the_name_in_it(kb:
     ("긴급경영안정자금은 매출이 얼마나 줄어야 신청할수 있어요", "emergency-management-stabilization", "10%"),
     # "정책자금서류" is not the alias "정책자금종류" mistyped; the documents owners prepare, as advisers list them
     ("정책자금 서류 뭐 필요해요?", "policy-fund-documents-list", "사업자등록증"),
+    # the product named (새출발기금, 캠코) beats a third agency's guide on debt relief closer in meaning (신복위)
+    ("치킨집 8년째인데 카드값이랑 대출이 감당이 안되네요ㅠ 새출발기금이 빚 90%까지 깎아준다는게 아무나 되는건가요? "
+     "아직 연체는 안했는데 신청 가능한지..", "new-start-fund", "캠코"),
     # who may apply is a program's eligibility
     ("수출바우처 누가 신청할 수 있나요", "export-voucher", "중소기업"),
     # '중진공 대출' names the policy-fund overview in passing; the question is about KAMCO's debt relief
