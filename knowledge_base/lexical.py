@@ -23,10 +23,11 @@ WHOLE_NAMES = (
     (re.compile(r"새출발기금"), "새출발기금"),
     (re.compile(r"새도약기금"), "새도약기금"),
     (re.compile(r"햇살론"), "햇살론"),
+    (re.compile(r"노란\s?우산|노랑\s?우산"), "노란우산"),
 )
 NAME_TERMS = frozenset(name for _, name in WHOLE_NAMES)
 PRODUCT_TERMS = NAME_TERMS - {"중진공", "소진공", "중기부", "캠코"}  # the names of programs, not of agencies
-TOKENIZER_VERSION = 3  # stored with the index; tokens of an index built by another version are made anew
+TOKENIZER_VERSION = 4  # stored with the index; tokens of an index built by another version are made anew
 # How owners wrap a question ('… 궁금합니다', '… 알고 싶어요', '혹시 … 여쭤봅니다'): words no document is about, left
 # out of a question's terms so that they do not count as what the question asks (Mecab surfaces).
 QUESTION_FILLER = {
