@@ -26,6 +26,8 @@ from bot.staff.store import QueueFilter, decide, queue
 from tests.review.conftest import RAW_PII
 
 SMALL_EPOCHS = 20  # 5 learnt too little on today's data: one relabelled example decided the gate by chance
+SMALL_MODEL_NOISE = 0.03  # two such models whose data differ by two examples differ by ~2 points of intent F1 on
+# the fixed split by training noise alone (0.0215 on the data of 2026-12-01), so the gate compares them with this slack
 MESSAGES = [
     "안녕하세요",
     "제 주민번호는 900101-1234567이고 사업자등록번호는 123-45-67890이에요",
@@ -136,13 +138,13 @@ def test_log_review_export_retrain_gate_promote_chat(servers: tuple[str, str, Pa
 
     # 5. the same small config with the reviewed data against that candidate: not worse, so promoted
     second = retrain("김검토", rasa_url, reviewed=reviewed, holdout=holdout, epochs=SMALL_EPOCHS,
-                     current=Path(first["candidate"]), tolerance=0.02, url=db_url)
+                     current=Path(first["candidate"]), tolerance=SMALL_MODEL_NOISE, url=db_url)
     print(Path(second["report"]).read_text(encoding="utf-8"))
     assert second["decision"] == "promoted", second
     assert set(second["scores"]) == {"fixed_split", "reviewed_holdout"}
     new, old = ({name: Scores(**scores) for name, scores in second[key].items()}
                 for key in ("scores", "current_scores"))
-    assert not gate(new, old, tolerance=0.02)
+    assert not gate(new, old, tolerance=SMALL_MODEL_NOISE)
 
     # 6. the running server (never restarted) now answers with the promoted model
     assert running_model(rasa_url).name == Path(second["candidate"]).name
